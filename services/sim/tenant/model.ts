@@ -161,6 +161,11 @@ export interface SimBehaviour {
   registrationReportAcceptsTop: boolean;
   /** A repeated installedApps POST for an installed app: 409 Conflict, or 201 again ([unconfirmed]). */
   duplicateInstallAnswer: 409 | 201;
+  /**
+   * Whether `$filter=appliedConditionalAccessPolicies/any(p:p/id eq '…')` is accepted on sign-ins
+   * ([unconfirmed] syntax); when false the simulator answers 400 as Graph does for unsupported filters.
+   */
+  signInsPolicyFilterSupported: boolean;
 }
 
 // ---- Graph shapes (subset the simulator stores; field names as documented) -------------------
