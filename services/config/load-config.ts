@@ -10,7 +10,7 @@ export interface Config {
   port: number;
   host: string;
   /** Microsoft 365 Agents Toolkit names for the bot identity. Empty `botId` = unauthenticated (loopback only). */
-  bot: { id: string | null; password: string | null; tenantId: string | null; type: BotType };
+  bot: { id: string | null; password: string | null; tenantId: string | null; type: BotType; openIdMetadataUrl: string | null };
   /** The Entra tenant the bot manages (Graph calls, proactive conversations). */
   tenantId: string;
   graph: {
@@ -49,6 +49,7 @@ export const CONFIG_VARIABLES: { name: string; required: string; description: st
   { name: 'BOT_PASSWORD', required: 'with BOT_TYPE MultiTenant/SingleTenant', description: 'Client secret of the bot\'s app registration. Not used with `UserAssignedMsi`.' },
   { name: 'BOT_TENANT_ID', required: 'with SingleTenant/UserAssignedMsi', description: 'Tenant of the bot\'s app registration / managed identity.' },
   { name: 'BOT_TYPE', required: 'no (UserAssignedMsi when BOT_PASSWORD is unset, else SingleTenant)', description: '`MultiTenant`, `SingleTenant` or `UserAssignedMsi`.' },
+  { name: 'BOT_OPENID_METADATA_URL', required: 'no', description: 'Overrides where the bot reads the Bot Framework channel\'s OpenID metadata (token signing keys): sovereign clouds, or a local signer in tests. https, or http on loopback.' },
   { name: 'TENANT_ID', required: 'yes, unless BOT_TENANT_ID is set', description: 'The Entra tenant the bot manages (Graph token audience, proactive conversations). Defaults to `BOT_TENANT_ID`.' },
   { name: 'GRAPH_BASE_URL', required: 'no (https://graph.microsoft.com)', description: 'Microsoft Graph root. Point it at the simulated tenant for demos and tests.' },
   { name: 'GRAPH_AUTH', required: 'no', description: '`managed-identity`, `certificate`, `secret` or `static-token`. Default: `static-token` when `GRAPH_STATIC_TOKEN` is set, `managed-identity` when `BOT_TYPE=UserAssignedMsi`, else `secret`.' },
@@ -99,6 +100,16 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     if (botType !== 'MultiTenant' && botTenantId === null) errors.push(`BOT_TENANT_ID is required when BOT_ID is set and BOT_TYPE is ${botType}`);
   } else if (botPassword !== null) {
     errors.push('BOT_PASSWORD is set but BOT_ID is not: set both, or neither for a local unauthenticated bot');
+  }
+
+  const openIdMetadataUrl = get('BOT_OPENID_METADATA_URL');
+  if (openIdMetadataUrl !== null) {
+    try {
+      const u = new URL(openIdMetadataUrl);
+      if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopbackHost(u.hostname))) errors.push(`BOT_OPENID_METADATA_URL must be https (http only on loopback), got "${openIdMetadataUrl}"`);
+    } catch {
+      errors.push(`BOT_OPENID_METADATA_URL is not a URL: "${openIdMetadataUrl}"`);
+    }
   }
 
   const host = get('HOST') ?? (botId === null ? '127.0.0.1' : '0.0.0.0');
@@ -191,7 +202,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     config: {
       port: port!,
       host,
-      bot: { id: botId, password: botPassword, tenantId: botTenantId, type: botType },
+      bot: { id: botId, password: botPassword, tenantId: botTenantId, type: botType, openIdMetadataUrl },
       tenantId: tenantId!,
       graph: {
         baseUrl: graphBaseUrl,

@@ -1,0 +1,35 @@
+import type { Directory } from '../../services/ports/directory.js';
+import type { CommandRouter, CommandSpec, CommandTable, Reply } from '../command-router.js';
+import { helpCommand } from './help.js';
+import { whoamiCommand } from './whoami.js';
+
+/** Demo-only controls (the simulated tenant is in the same process). */
+export interface DemoControls {
+  /** Gives the acting user a directory role set in the simulated tenant, so roles still come from "Entra". */
+  setRole(aadObjectId: string, role: 'user' | 'helpdesk' | 'admin'): Promise<string>;
+}
+
+export interface CommandDeps {
+  directory: Directory;
+  router: () => CommandRouter;
+  demo?: DemoControls | null;
+}
+
+export function buildCommandTable(deps: CommandDeps): CommandTable {
+  const table: CommandTable = {
+    help: { kind: 'help', role: 'user', section: 'Everyone', summary: 'What you can ask me (only the commands you may use).', handler: helpCommand(() => deps.router().specs()) },
+    whoami: { kind: 'whoami', role: 'user', section: 'Everyone', summary: 'Your Entra identity and your role here.', handler: whoamiCommand(deps.directory) },
+  };
+  if (deps.demo) {
+    const demo = deps.demo;
+    const spec: CommandSpec<'demo_role'> = {
+      kind: 'demo_role',
+      role: 'user',
+      section: 'Demo',
+      summary: 'Demo only: give yourself the Entra role of an ordinary user, helpdesk or admin in the simulated tenant.',
+      handler: async (command, ctx): Promise<Reply> => ({ text: await demo.setRole(ctx.actor.aadObjectId, command.role) }),
+    };
+    table.demo_role = spec;
+  }
+  return table;
+}

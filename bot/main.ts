@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { DOCUMENTED_BUDGETS, scaleBudgets } from '../services/budgets.js';
+import { formatConfigErrors, loadConfig, type Config } from '../services/config/load-config.js';
+import { AccessResolver } from '../services/access/access-resolver.js';
+import { GraphDirectory } from '../services/graph/graph-directory.js';
+import { GraphGateway } from '../services/graph/graph-gateway.js';
+import { graphAuthFromConfig } from '../services/graph/graph-credential.js';
+import { Pacer } from '../services/pacing/pacer.js';
+import type { Clock, Random } from '../services/ports/clock.js';
+import type { Logger } from '../services/ports/logger.js';
+import type { Store } from '../services/ports/store.js';
+import { openStore } from '../services/store/store.js';
+import { SystemClock, SystemRandom } from '../services/system/clock.js';
+import { createLogger } from '../services/system/logger.js';
+import { CommandRouter } from './command-router.js';
+import { buildCommandTable, type DemoControls } from './commands/index.js';
+import { createHttpApp, listen } from './http-server.js';
+import { createTeamsBot } from './teams-app.js';
+
+export interface StartBotOptions {
+  env: Record<string, string | undefined>;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  demo?: DemoControls | null;
+  /** Channel OpenID metadata override for tests with a locally signed token. */
+  openIdMetadataUrl?: string | null;
+  onTurnError?: (error: unknown) => void;
+}
+
+export interface RunningBot {
+  config: Config;
+  url: string;
+  store: Store;
+  graph: GraphGateway;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly errors: string[]) {
+    super(formatConfigErrors(errors));
+  }
+}
+
+/** The composition root: configuration → adapters → services → app. Nothing else builds adapters. */
+export async function startBot(o: StartBotOptions): Promise<RunningBot> {
+  const parsed = loadConfig(o.env);
+  if (!parsed.ok) throw new ConfigurationError(parsed.errors);
+  const config = parsed.config;
+  const clock = o.clock ?? new SystemClock();
+  const random = o.random ?? new SystemRandom();
+  const logger = o.logger ?? createLogger({ level: config.logLevel });
+
+  const budgets = scaleBudgets(DOCUMENTED_BUDGETS, config.budgetScale);
+  const pacer = new Pacer(budgets, clock);
+  let caPem: string | null = null;
+  if (config.graph.caFile) {
+    try {
+      caPem = readFileSync(config.graph.caFile, 'utf8');
+    } catch {
+      throw new ConfigurationError([`GRAPH_CA_FILE "${config.graph.caFile}" cannot be read`]);
+    }
+  }
+  const graph = new GraphGateway({
+    baseUrl: config.graph.baseUrl,
+    auth: graphAuthFromConfig(config),
+    caPem,
+    pacer,
+    budgets,
+    clock,
+    logger: logger.child({ component: 'graph' }),
+  });
+  const store = await openStore({ databaseUrl: config.database.url ?? undefined, dataDir: config.database.dataDir, logger: logger.child({ component: 'store' }) });
+
+  const directory = new GraphDirectory(graph);
+  const access = new AccessResolver(directory, config.roles);
+  let router: CommandRouter;
+  router = new CommandRouter(buildCommandTable({ directory, router: () => router, demo: o.demo ?? null }));
+  const bot = createTeamsBot({
+    config,
+    logger,
+    random,
+    now: () => clock.now(),
+    access,
+    router,
+    conversations: store.conversations,
+    openIdMetadataUrl: o.openIdMetadataUrl ?? config.bot.openIdMetadataUrl,
+    onTurnError: o.onTurnError,
+  });
+
+  let graphCheckedAt = -Infinity;
+  const http = createHttpApp({
+    bot,
+    logger,
+    requireBearer: config.bot.id !== null,
+    readiness: [
+      { name: 'database', check: () => store.ping() },
+      {
+        name: 'graph',
+        // Probes come often; Graph budget is precious. A success is trusted for 30 s.
+        check: async () => {
+          if (clock.nowMs() - graphCheckedAt < 30_000) return;
+          await graph.get('/users?$top=1&$select=id');
+          graphCheckedAt = clock.nowMs();
+        },
+      },
+    ],
+  });
+  const server: Server = await listen(http, config.port, config.host);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url: `${url}/api/messages`, authenticated: config.bot.id !== null, graph: new URL(config.graph.baseUrl).host, database: store.kind }, 'bot listening');
+
+  return {
+    config,
+    url,
+    store,
+    graph,
+    logger,
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections?.();
+      await graph.close();
+      await store.close();
+    },
+  };
+}
+
+async function runFromCommandLine(): Promise<void> {
+  try {
+    const bot = await startBot({ env: process.env });
+    const stop = async () => {
+      await bot.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (e) {
+    if (e instanceof ConfigurationError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    console.error(e);
+    process.exit(1);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  void runFromCommandLine();
+}

@@ -1,0 +1,182 @@
+import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
+import { Application, TeamsAdapter } from '@microsoft/teams-ai';
+import type { Config } from '../services/config/load-config.js';
+import { AccessResolver } from '../services/access/access-resolver.js';
+import type { Random } from '../services/ports/clock.js';
+import type { Logger } from '../services/ports/logger.js';
+import type { CommandRouter, Reply } from './command-router.js';
+import { actorOf, turnInfoOf } from './turn.js';
+
+/** Where the bot keeps each user's 1:1 conversation reference for proactive messages. */
+export interface ConversationRefSink {
+  upsert(ref: {
+    aadObjectId: string;
+    tenantId: string;
+    teamsUserId: string;
+    conversationId: string;
+    serviceUrl: string;
+    botId: string;
+    source: 'installation' | 'message' | 'created';
+    updatedAt: Date;
+  }): Promise<void>;
+}
+
+export interface TeamsAppDeps {
+  config: Config;
+  logger: Logger;
+  random: Random;
+  now: () => Date;
+  access: AccessResolver;
+  router: CommandRouter;
+  conversations: ConversationRefSink;
+  /** ChannelData OpenID metadata override (sovereign clouds; local key in tests). */
+  openIdMetadataUrl?: string | null;
+  /** Observes every turn error (tests watch it: an invalid activity can still answer 200). */
+  onTurnError?: (error: unknown, activity: Partial<Activity>) => void;
+}
+
+export interface TeamsBot {
+  adapter: TeamsAdapter;
+  app: Application;
+}
+
+function adapterAuthOptions(config: Config, openIdMetadataUrl: string | null | undefined): Record<string, string> {
+  if (!config.bot.id) return {};
+  const type = config.bot.type === 'UserAssignedMsi' ? 'UserAssignedMSI' : config.bot.type;
+  return {
+    MicrosoftAppId: config.bot.id,
+    MicrosoftAppType: type,
+    ...(config.bot.password ? { MicrosoftAppPassword: config.bot.password } : {}),
+    ...(config.bot.tenantId ? { MicrosoftAppTenantId: config.bot.tenantId } : {}),
+    ...(openIdMetadataUrl ? { ToBotFromChannelOpenIdMetadataUrl: openIdMetadataUrl } : {}),
+  };
+}
+
+/**
+ * The Teams-facing application: one message route that hands the text to the command router, the
+ * Action.Execute invoke route, and the installation routes that record conversation references.
+ */
+export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
+  const adapter = new TeamsAdapter(adapterAuthOptions(deps.config, deps.openIdMetadataUrl));
+  const app = new Application({
+    adapter,
+    botAppId: deps.config.bot.id ?? '',
+    removeRecipientMention: true,
+    startTypingTimer: false,
+    longRunningMessages: false,
+  });
+
+  app.activity(ActivityTypes.Message, async (context) => {
+    const ref = newRef(deps.random);
+    const logger = turnLogger(deps.logger, context, ref);
+    if (!(await sameTenant(context, deps, logger))) return;
+    await rememberConversation(context, deps, 'message', logger);
+    const actor = actorOf(context);
+    const text = typeof context.activity.text === 'string' ? context.activity.text : '';
+    if (!actor.aadObjectId) {
+      await context.sendActivity(MessageFactory.text('I could not tell who you are (the message carried no Entra object id), so I cannot run commands for you.'));
+      return;
+    }
+    let reply: Reply;
+    try {
+      const access = await deps.access.resolve(actor.aadObjectId);
+      reply = await deps.router.handle(text, { actor: { ...actor, aadObjectId: actor.aadObjectId }, access, turn: turnInfoOf(context), logger, ref });
+    } catch (error) {
+      logger.error({ err: describeError(error) }, 'command failed');
+      reply = { text: `Something went wrong on my side (ref ${ref}). Nothing was changed; please try again, or give the ref to your admin.` };
+    }
+    await sendReply(context, reply);
+  });
+
+  app.conversationUpdate('membersAdded', async (context) => {
+    const logger = turnLogger(deps.logger, context, newRef(deps.random));
+    const botAdded = (context.activity.membersAdded ?? []).some((m) => m.id === context.activity.recipient?.id);
+    if (botAdded && context.activity.conversation?.conversationType === 'personal') {
+      await rememberConversation(context, deps, 'installation', logger);
+    }
+  });
+
+  app.activity('installationUpdate', async (context) => {
+    const logger = turnLogger(deps.logger, context, newRef(deps.random));
+    const action = String(context.activity.action ?? '').toLowerCase();
+    if (action.startsWith('add') && context.activity.conversation?.conversationType === 'personal') {
+      await rememberConversation(context, deps, 'installation', logger);
+    }
+  });
+
+  app.error(async (context, error) => {
+    const ref = newRef(deps.random);
+    deps.logger.error({ ref, err: describeError(error), activityType: context.activity?.type }, 'turn error');
+    deps.onTurnError?.(error, context.activity ?? {});
+    if (context.activity?.type === ActivityTypes.Message && context.activity.conversation?.id) {
+      await context.sendActivity(`Something went wrong on my side (ref ${ref}).`).catch(() => undefined);
+    }
+  });
+
+  return { adapter, app };
+}
+
+export async function sendReply(context: TurnContext, reply: Reply): Promise<void> {
+  if (reply.text) {
+    const message = MessageFactory.text(reply.text);
+    message.textFormat = 'markdown';
+    await context.sendActivity(message);
+  }
+  for (const card of reply.cards ?? []) {
+    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+  }
+}
+
+async function sameTenant(context: TurnContext, deps: TeamsAppDeps, logger: Logger): Promise<boolean> {
+  const tenant = turnInfoOf(context).tenantId;
+  if (tenant === null || tenant === deps.config.tenantId.toLowerCase()) return true;
+  logger.warn({ tenant }, 'activity from another tenant refused');
+  await context.sendActivity('This bot serves another organisation, so it cannot help you here.');
+  return false;
+}
+
+async function rememberConversation(context: TurnContext, deps: TeamsAppDeps, source: 'installation' | 'message', logger: Logger): Promise<void> {
+  const a = context.activity;
+  if (a.conversation?.conversationType !== 'personal') return;
+  const actor = actorOf(context);
+  if (!actor.aadObjectId || !a.serviceUrl || !a.conversation?.id) return;
+  const tenant = turnInfoOf(context).tenantId ?? deps.config.tenantId;
+  try {
+    const ref: Partial<ConversationReference> = TurnContext.getConversationReference(a);
+    await deps.conversations.upsert({
+      aadObjectId: actor.aadObjectId,
+      tenantId: tenant,
+      teamsUserId: actor.teamsUserId,
+      conversationId: ref.conversation!.id,
+      serviceUrl: a.serviceUrl,
+      botId: a.recipient?.id ?? '',
+      source,
+      updatedAt: deps.now(),
+    });
+  } catch (error) {
+    // A lost reference only costs a conversation re-creation later; the user's turn goes on.
+    logger.warn({ err: describeError(error) }, 'could not store conversation reference');
+  }
+}
+
+function turnLogger(logger: Logger, context: TurnContext, ref: string): Logger {
+  return logger.child({
+    ref,
+    activityId: context.activity?.id,
+    activityType: context.activity?.type,
+    conversationId: context.activity?.conversation?.id,
+    aadObjectId: context.activity?.from?.aadObjectId,
+  });
+}
+
+function newRef(random: Random): string {
+  return random.uuid().slice(0, 8);
+}
+
+export function describeError(error: unknown): Record<string, unknown> {
+  if (error && typeof error === 'object' && 'toLog' in error && typeof (error as { toLog: unknown }).toLog === 'function') {
+    return (error as { toLog: () => Record<string, unknown> }).toLog();
+  }
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { value: String(error) };
+}

@@ -1,0 +1,58 @@
+import type { Directory, DirectoryUser } from '../ports/directory.js';
+import type { GraphGateway } from './graph-gateway.js';
+
+const USER_SELECT = 'id,userPrincipalName,displayName,mail,accountEnabled,userType,department,jobTitle,usageLocation,preferredLanguage';
+
+/** OData string literal: single quotes doubled, then URL-encoded for a query string. */
+export function odataString(value: string): string {
+  return encodeURIComponent(`'${value.replace(/'/g, "''")}'`);
+}
+
+function toUser(u: Record<string, unknown>): DirectoryUser {
+  const s = (k: string) => (typeof u[k] === 'string' ? (u[k] as string) : null);
+  return {
+    id: String(u.id),
+    userPrincipalName: s('userPrincipalName') ?? '',
+    displayName: s('displayName') ?? '',
+    mail: s('mail'),
+    accountEnabled: typeof u.accountEnabled === 'boolean' ? u.accountEnabled : null,
+    userType: s('userType'),
+    department: s('department'),
+    jobTitle: s('jobTitle'),
+    usageLocation: s('usageLocation'),
+    preferredLanguage: s('preferredLanguage'),
+  };
+}
+
+/** `Directory` over Microsoft Graph (users, groups, directory roles). */
+export class GraphDirectory implements Directory {
+  constructor(private readonly graph: GraphGateway) {}
+
+  async getUser(idOrUpn: string): Promise<DirectoryUser | null> {
+    const u = await this.graph.getOrNull<Record<string, unknown>>(`/users/${encodeURIComponent(idOrUpn)}?$select=${USER_SELECT}`);
+    return u ? toUser(u) : null;
+  }
+
+  async findUsers(text: string, limit: number): Promise<DirectoryUser[]> {
+    const q = odataString(text);
+    const filter = `startsWith(displayName,${q}) or startsWith(userPrincipalName,${q})`;
+    const body = await this.graph.get<{ value: Record<string, unknown>[] }>(
+      `/users?$filter=${filter}&$select=${USER_SELECT}&$top=${Math.min(Math.max(limit, 1), 999)}&$count=true`,
+      { headers: { ConsistencyLevel: 'eventual' } },
+    );
+    return body.value.map(toUser);
+  }
+
+  async roleTemplateIdsOf(userId: string): Promise<string[]> {
+    const roles = await this.graph.all<{ roleTemplateId?: string }>(
+      `/users/${encodeURIComponent(userId)}/transitiveMemberOf/microsoft.graph.directoryRole?$select=id,roleTemplateId`,
+    );
+    return roles.map((r) => r.roleTemplateId).filter((r): r is string => typeof r === 'string').map((r) => r.toLowerCase());
+  }
+
+  async memberGroupsOf(userId: string, groupIds: string[]): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    const r = await this.graph.post<{ value: string[] }>(`/users/${encodeURIComponent(userId)}/checkMemberGroups`, { groupIds });
+    return (r.body.value ?? []).map((g) => g.toLowerCase());
+  }
+}
