@@ -122,20 +122,18 @@ function channelConversation(ctx: ChannelContext, conversationId: string): NonNu
   return { isGroup: true, conversationType: 'channel', tenantId: ctx.tenantId, id: conversationId };
 }
 
-/** channelData of a channel activity, with the deprecated `teamsChannelId`/`teamsTeamId` live traffic still carries. */
-function channelChannelData(ctx: ChannelContext, target: ChannelTarget): Record<string, unknown> {
+/**
+ * channelData of a channel activity. Typed messages still carry the deprecated
+ * `teamsChannelId`/`teamsTeamId` (live recording); card actions do not (message-action-submit-value).
+ */
+function channelChannelData(ctx: ChannelContext, target: ChannelTarget, legacyIds = true): Record<string, unknown> {
   const team: Record<string, unknown> = { id: target.teamId };
   if (target.teamName !== undefined) team.name = target.teamName;
   if (target.aadGroupId !== undefined) team.aadGroupId = target.aadGroupId;
   const channel: Record<string, unknown> = { id: target.channelId };
   if (target.channelName !== undefined) channel.name = target.channelName;
-  return {
-    teamsChannelId: target.channelId,
-    teamsTeamId: target.teamId,
-    channel,
-    team,
-    tenant: { id: ctx.tenantId },
-  };
+  const legacy = legacyIds ? { teamsChannelId: target.channelId, teamsTeamId: target.teamId } : {};
+  return { ...legacy, channel, team, tenant: { id: ctx.tenantId } };
 }
 
 export interface MessageOptions {
@@ -207,7 +205,7 @@ export function buildInvokeActivity(ctx: ChannelContext, user: EmulatedUser, sta
     recipient: recipient(ctx),
     entities: [clientInfoEntity(opts.client)],
     channelData: opts.channel
-      ? { ...channelChannelData(ctx, opts.channel), source: { name: 'message' } }
+      ? { ...channelChannelData(ctx, opts.channel, false), source: { name: 'message' } }
       : { tenant: { id: ctx.tenantId }, source: { name: 'message' } },
   };
   if (opts.replyToId !== undefined) activity.replyToId = opts.replyToId;

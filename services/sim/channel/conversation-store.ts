@@ -36,6 +36,9 @@ export interface NewUser {
   givenName?: string;
   surname?: string;
   email?: string;
+  /** Fixed Teams ids instead of the derived ones (to replay a recorded payload); first registration wins. */
+  teamsId?: string;
+  personalConversationId?: string;
 }
 
 /**
@@ -75,7 +78,11 @@ export class ConversationStore {
       if (u.email !== undefined) existing.email = u.email;
       return existing;
     }
-    const ids = teamsIdsFor(u.aadObjectId, this.botAppId);
+    const derived = teamsIdsFor(u.aadObjectId, this.botAppId);
+    const ids = { id: u.teamsId ?? derived.id, personalConversationId: u.personalConversationId ?? derived.personalConversationId };
+    if (this.usersByTeamsId.has(ids.id) || this.usersByPersonal.has(ids.personalConversationId)) {
+      throw new RangeError('another user already has this Teams id or personal conversation id');
+    }
     const user: EmulatedUser = {
       aadObjectId: u.aadObjectId,
       name: u.name,
