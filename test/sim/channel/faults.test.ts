@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConnectorClient, MicrosoftAppCredentials } from 'botframework-connector';
+import { OffsetClock } from '../../../services/system/clock.js';
 import { SeededRandom } from '../../../services/system/clock.js';
 import type { ChannelEmulator } from '../../../services/sim/channel/index.js';
 import { aad, activitiesPath, call, startEmulator, textMessage } from './helpers/harness.js';
@@ -94,6 +96,27 @@ describe('fault injection', () => {
     expect((await call(emu, 'PUT', activitiesPath(conv, id), textMessage('v2'))).status).toBe(412);
     emu.setFaults(null);
     expect((await call(emu, 'PUT', activitiesPath(conv, id), textMessage('v2'))).status).toBe(200);
+  });
+});
+
+describe('faults as the real ConnectorClient meets them', () => {
+  it('the SDK itself retries an injected 503 and a 429 with Retry-After, but not a 412', async () => {
+    const { emu } = await startEmulator({ clock: new OffsetClock() });
+    try {
+      const u = emu.user({ aadObjectId: aad(10), name: 'U' });
+      const client = new ConnectorClient(new MicrosoftAppCredentials('', ''), { baseUri: emu.serviceUrl });
+      const send = () => client.conversations.sendToConversation(u.personalConversationId, { type: 'message', text: 'hi' } as never);
+      emu.failNext(1, 503);
+      await send();
+      emu.failNext(1, 429, undefined, 1);
+      await send();
+      emu.failNext(1, 412);
+      await expect(send()).rejects.toMatchObject({ statusCode: 412 });
+      expect(emu.outbound().map((c) => c.status)).toEqual([503, 201, 429, 201, 412]);
+      expect(emu.messagesFor(aad(10))).toHaveLength(2);
+    } finally {
+      await emu.close();
+    }
   });
 });
 
