@@ -19,7 +19,6 @@ import {
   type SimDevice,
   type SimDirectoryRole,
   type SimGroup,
-  type SimSignInProfile,
   type SimTeamsCatalogApp,
   type SimUser,
   type TenantFile,
@@ -539,7 +538,6 @@ function iso(ms: number): string {
 type Kind = 'demo' | 'breakglass' | 'executive' | 'member' | 'guest';
 
 interface Person {
-  index: number;
   kind: Kind;
   id: string;
   first: string;
@@ -568,33 +566,284 @@ export function generateTenant(opts: GenerateTenantOptions): TenantFile {
   checkOptions(opts);
   const d = new Dice(opts.seed);
   const generatedAt = opts.generatedAt ?? DEFAULT_GENERATED_AT;
-  const baseMs = Date.parse(generatedAt);
-  const domain = opts.domain ?? DEFAULT_DOMAIN;
   const tenantId = opts.tenantId ?? d.uuid();
-  const n = opts.users;
+  const org = new Organisation(d, opts.users, Date.parse(generatedAt), opts.domain ?? DEFAULT_DOMAIN);
 
-  const people: Person[] = [];
-  const upnCounts = new Map<string, number>();
-  for (const key of Object.keys(DEMO_ACCOUNTS) as DemoAccountKey[]) upnCounts.set(DEMO_ACCOUNTS[key].upnPrefix, 1);
-  upnCounts.set('breakglass01', 1);
-  upnCounts.set('breakglass02', 1);
+  org.createPeople();
+  const viaGroup = org.assignRoles();
+  org.assignPersonas();
+  const tree = org.assignManagers();
+  org.blockTeamsApp();
 
-  const officeTable = weighted(OFFICES.map((o) => [o, o.weight] as const));
-  const deptTable = weighted(DEPARTMENT_WEIGHTS);
-  const workforceTable = weighted(WORKFORCE_PERSONA_WEIGHTS);
-  const adminTable = weighted(ADMIN_PERSONA_WEIGHTS);
+  const fido2 = new Fido2Maker(d, org.baseMs, weighted(SECURITY_KEY_WEIGHTS), weighted(ADMIN_KEY_WEIGHTS), weighted(WINDOWS_HELLO_WEIGHTS));
+  const users: SimUser[] = org.people.map((p) => buildUser(d, p, fido2, org.baseMs));
+  const groups = buildGroups(d, org, tree, viaGroup);
+  const directoryRoles = buildDirectoryRoles(d, org.people, viaGroup, groups.helpdeskOperators.id);
 
-  const uniqueLocalPart = (base: string): string => {
-    const seen = upnCounts.get(base) ?? 0;
-    upnCounts.set(base, seen + 1);
-    return seen === 0 ? base : `${base}${seen + 1}`;
+  return {
+    version: TENANT_FILE_VERSION,
+    tenant: {
+      id: tenantId,
+      displayName: 'Contoso (simulated)',
+      domain: org.domain,
+      defaultTimeZone: 'America/New_York',
+      seed: opts.seed,
+      generatedAt,
+    },
+    users,
+    groups: groups.all,
+    directoryRoles,
+    authenticationStrengthPolicies: [],
+    conditionalAccessPolicies: makeCaPolicies(d, org.baseMs, groups.breakGlass.id),
+    fido2Configuration: makeFido2Configuration(d, groups.tier0.id),
+    temporaryAccessPassPolicy: {
+      state: 'enabled',
+      defaultLifetimeInMinutes: 60,
+      minimumLifetimeInMinutes: 10,
+      maximumLifetimeInMinutes: 480,
+      isUsableOnce: false,
+      defaultLength: 8,
+    },
+    teamsAppCatalog: makeCatalog(d, org.people, opts.teamsAppExternalId ?? DEFAULT_TEAMS_APP_EXTERNAL_ID),
+    signInProfile: {
+      perUserPerWorkday: 2,
+      apps: SIGN_IN_APPS.map((a) => ({ appId: a.appId ?? d.uuid(), appDisplayName: a.appDisplayName })),
+    },
+    behaviour: { ...DEFAULT_BEHAVIOUR, ...(opts.behaviour ?? {}) },
   };
+}
 
-  const locate = (p: Person, office: Office | null): void => {
+/** Counts users per `truth.persona`, sorted by persona name (for the CLI summary and tests). */
+export function countPersonas(tenant: Pick<TenantFile, 'users'>): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const u of tenant.users) counts.set(u.truth.persona, (counts.get(u.truth.persona) ?? 0) + 1);
+  return Object.fromEntries([...counts.entries()].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+// ---- people, roles, personas, managers ----------------------------------------------------------
+
+interface ManagerTree {
+  ceo: Person;
+  byDept: Map<Department, Person[]>;
+  heads: Map<Department, Person>;
+  managers: Set<Person>;
+}
+
+/** The people of the tenant and who they are; each phase consumes the seed in a fixed order. */
+class Organisation {
+  readonly people: Person[] = [];
+  private readonly upnCounts = new Map<string, number>();
+  private readonly offices = weighted(OFFICES.map((o) => [o, o.weight] as const));
+
+  constructor(
+    private readonly d: Dice,
+    readonly size: number,
+    readonly baseMs: number,
+    readonly domain: string,
+  ) {
+    for (const key of Object.keys(DEMO_ACCOUNTS) as DemoAccountKey[]) this.upnCounts.set(DEMO_ACCOUNTS[key].upnPrefix, 1);
+    this.upnCounts.set('breakglass01', 1);
+    this.upnCounts.set('breakglass02', 1);
+  }
+
+  of(kind: Kind): Person[] {
+    return this.people.filter((p) => p.kind === kind);
+  }
+
+  createPeople(): void {
+    const d = this.d;
+    for (const key of Object.keys(DEMO_ACCOUNTS) as DemoAccountKey[]) {
+      const a = DEMO_ACCOUNTS[key];
+      const [first, ...rest] = a.displayName.split(' ');
+      const p = this.add('demo', first!, rest.join(' '), a.upnPrefix, a.id);
+      p.department = a.department;
+      p.jobTitle = a.jobTitle;
+      p.office = OFFICES[0]!;
+      p.usageLocation = 'US';
+      p.preferredLanguage = 'en-US';
+      p.mailboxTimeZone = 'Pacific Standard Time';
+      p.persona = a.persona;
+      if (a.roleTemplateId) p.roles.push(a.roleTemplateId);
+      p.tier0 = key === 'admin' || key === 'admin2';
+    }
+    // Break-glass: cloud-only Global Administrators with no mailbox and no department.
+    for (const nr of ['01', '02']) {
+      const p = this.add('breakglass', 'Break', `Glass ${nr}`, `breakglass${nr}`, d.uuid());
+      p.mail = null;
+      p.usageLocation = 'US';
+      p.persona = 'break-glass';
+      p.roles.push(ROLE_TEMPLATES.globalAdministrator);
+    }
+
+    const n = this.size;
+    const guestCount = Math.max(1, Math.round(n * 0.03));
+    const execCount = clamp(Math.round(n / 300), 5, 60);
+    const memberCount = n - this.people.length - guestCount - execCount;
+    const departments = weighted(DEPARTMENT_WEIGHTS);
+
+    for (let i = 0; i < execCount; i++) {
+      const p = this.addNamed('executive');
+      p.department = 'Executive';
+      p.jobTitle = i < EXECUTIVE_TITLES.length ? EXECUTIVE_TITLES[i]! : `Vice President, ${d.pick(DEPARTMENT_WEIGHTS)[0]}`;
+      this.locate(p, i === 0 ? OFFICES[0]! : d.draw(this.offices));
+    }
+    for (let i = 0; i < memberCount; i++) {
+      const p = this.addNamed('member');
+      p.department = d.draw(departments);
+      p.jobTitle = d.pick(JOB_TITLES[p.department]);
+      this.locate(p, d.draw(this.offices));
+      p.enabled = !d.chance(0.02);
+    }
+    for (let i = 0; i < guestCount; i++) {
+      const first = d.pick(FIRST_NAMES);
+      const last = d.pick(LAST_NAMES);
+      const home = d.pick(GUEST_DOMAINS);
+      const local = localPartOf(first, last);
+      // B2B guests: the home address with '@' turned into '_', then #EXT# and the tenant's domain.
+      const p = this.add('guest', first, last, this.uniqueLocalPart(`${local}_${home}#EXT#`), d.uuid());
+      p.mail = `${local}@${home}`;
+      p.persona = 'guest';
+    }
+  }
+
+  /** Gives directory roles; returns the helpdesk staff who hold their role through the Helpdesk Operators group. */
+  assignRoles(): Set<string> {
+    const d = this.d;
+    const n = this.size;
+    const enabled = this.of('member').filter((p) => p.enabled);
+    const assign = (count: number, role: string, depts: Department[], title: string, tier0: boolean): Person[] => {
+      const free = enabled.filter((p) => p.roles.length === 0);
+      const preferred = free.filter((p) => p.department !== null && depts.includes(p.department));
+      const others = free.filter((p) => !(p.department !== null && depts.includes(p.department)));
+      const chosen = [...d.sample(preferred, count), ...d.sample(others, count)].slice(0, count);
+      for (const p of chosen) {
+        p.roles.push(role);
+        p.jobTitle = title;
+        p.tier0 = p.tier0 || tier0;
+      }
+      return chosen;
+    };
+    const R = ROLE_TEMPLATES;
+    assign(n < 5000 ? 2 : 3, R.globalAdministrator, ['IT'], 'IT Director', true);
+    assign(clamp(Math.round(n / 2500), 1, 6), R.securityAdministrator, ['IT'], 'Security Engineer', true);
+    assign(1 + (n >= 20_000 ? 1 : 0), R.conditionalAccessAdministrator, ['IT'], 'Identity Engineer', true);
+    assign(1 + (n >= 20_000 ? 1 : 0), R.authenticationPolicyAdministrator, ['IT'], 'Identity Engineer', true);
+    assign(1 + (n >= 50_000 ? 1 : 0), R.privilegedAuthenticationAdministrator, ['IT'], 'Identity Operations Lead', true);
+    assign(clamp(Math.round(n / 2000), 1, 10), R.authenticationAdministrator, ['IT', 'Support'], 'Identity Support Engineer', false);
+    const helpdesk = assign(clamp(Math.round(n / 700), 2, 25), R.helpdeskAdministrator, ['Support'], 'Service Desk Analyst', false);
+    assign(1 + (n >= 10_000 ? 1 : 0), R.globalReader, ['IT', 'Legal'], 'IT Auditor', false);
+    assign(1, R.userAdministrator, ['IT'], 'Systems Administrator', false);
+    return new Set(helpdesk.slice(0, Math.ceil(helpdesk.length / 2)).map((p) => p.id));
+  }
+
+  assignPersonas(): void {
+    const d = this.d;
+    const workforce = weighted(WORKFORCE_PERSONA_WEIGHTS);
+    const admins = weighted(ADMIN_PERSONA_WEIGHTS);
+    const ordinary = WORKFORCE_PERSONA_WEIGHTS.map(([p]) => p);
+    let adminSlot = 0;
+    let workforceSlot = 0;
+    for (const p of this.people) {
+      if (p.persona) continue;
+      if (p.tier0) {
+        p.persona = adminSlot < ADMIN_PERSONA_ORDER.length ? ADMIN_PERSONA_ORDER[adminSlot]! : d.draw(admins);
+        adminSlot++;
+      } else if (p.kind === 'member' && p.roles.length === 0 && workforceSlot < ordinary.length) {
+        // The first ordinary members take every workforce persona once, so even small tenants have them all.
+        p.persona = ordinary[workforceSlot++]!;
+      } else {
+        p.persona = d.draw(workforce);
+      }
+    }
+  }
+
+  /** One tree per department under its head; heads and executives report to the CEO. */
+  assignManagers(): ManagerTree {
+    const d = this.d;
+    const executives = this.of('executive');
+    const ceo = executives[0]!;
+    for (const e of executives) if (e !== ceo) e.managerId = ceo.id;
+    const byDept = new Map<Department, Person[]>();
+    for (const p of this.people) {
+      if (p.department && p.kind !== 'executive') {
+        const list = byDept.get(p.department) ?? [];
+        list.push(p);
+        byDept.set(p.department, list);
+      }
+    }
+    const heads = new Map<Department, Person>();
+    const allManagers = new Set<Person>();
+    for (const [dept, list] of byDept) {
+      const candidates = list.filter((p) => p.kind === 'member' && p.enabled);
+      const head = candidates[0] ?? list[0]!;
+      heads.set(dept, head);
+      head.managerId = ceo.id;
+      if (head.kind === 'member' && head.roles.length === 0) head.jobTitle = `Head of ${dept}`;
+      const managers = candidates.filter((p) => p !== head).slice(0, Math.max(1, Math.floor(list.length / 10)));
+      for (const m of managers) {
+        m.managerId = head.id;
+        if (m.roles.length === 0) m.jobTitle = `${dept} Manager`;
+        allManagers.add(m);
+      }
+      for (const p of list) {
+        if (p === head || allManagers.has(p)) continue;
+        p.managerId = managers.length > 0 ? d.pick(managers).id : head.id;
+      }
+    }
+    return { ceo, byDept, heads, managers: allManagers };
+  }
+
+  /** The org blocks the bot's app for ~0.5 % of members (at least one). */
+  blockTeamsApp(): void {
+    const members = this.of('member');
+    for (const p of members) if (this.d.chance(0.005)) p.teamsAppBlocked = true;
+    if (!members.some((p) => p.teamsAppBlocked)) this.d.pick(members).teamsAppBlocked = true;
+  }
+
+  private addNamed(kind: Kind): Person {
+    const first = this.d.pick(FIRST_NAMES);
+    const last = this.d.pick(LAST_NAMES);
+    return this.add(kind, first, last, this.uniqueLocalPart(localPartOf(first, last)), this.d.uuid());
+  }
+
+  private add(kind: Kind, first: string, last: string, localPart: string, id: string): Person {
+    const d = this.d;
+    const p: Person = {
+      kind,
+      id,
+      first,
+      last,
+      upn: `${localPart}@${this.domain}`,
+      mail: `${localPart}@${this.domain}`,
+      department: null,
+      jobTitle: null,
+      office: null,
+      usageLocation: null,
+      preferredLanguage: null,
+      mailboxTimeZone: null,
+      enabled: true,
+      createdMs: this.baseMs - (30 + d.int(6 * 365)) * DAY - d.int(DAY),
+      phone: d.chance(0.5) ? 'iOS' : 'Android',
+      persona: null,
+      roles: [],
+      tier0: false,
+      managerId: null,
+      teamsAppBlocked: false,
+    };
+    this.people.push(p);
+    return p;
+  }
+
+  private uniqueLocalPart(base: string): string {
+    const seen = this.upnCounts.get(base) ?? 0;
+    this.upnCounts.set(base, seen + 1);
+    return seen === 0 ? base : `${base}${seen + 1}`;
+  }
+
+  private locate(p: Person, office: Office): void {
+    const d = this.d;
     p.office = office;
-    if (!office) return;
-    const hasMailbox = !d.chance(0.05);
-    if (hasMailbox) {
+    if (!d.chance(0.05)) {
       const r = d.next();
       p.mailboxTimeZone = r < 0.5 ? office.windowsZone : r < 0.97 ? office.ianaZone : 'UTC';
       p.usageLocation = office.country;
@@ -606,192 +855,27 @@ export function generateTenant(opts: GenerateTenantOptions): TenantFile {
     }
     const l = d.next();
     p.preferredLanguage = l < 0.7 ? office.language : l < 0.9 ? 'en-US' : null;
-  };
-
-  const newPerson = (kind: Kind, first: string, last: string, localPart: string, id: string): Person => {
-    const p: Person = {
-      index: people.length,
-      kind,
-      id,
-      first,
-      last,
-      upn: `${localPart}@${domain}`,
-      mail: `${localPart}@${domain}`,
-      department: null,
-      jobTitle: null,
-      office: null,
-      usageLocation: null,
-      preferredLanguage: null,
-      mailboxTimeZone: null,
-      enabled: true,
-      createdMs: baseMs - (30 + d.int(6 * 365)) * DAY - d.int(DAY),
-      phone: d.chance(0.5) ? 'iOS' : 'Android',
-      persona: null,
-      roles: [],
-      tier0: false,
-      managerId: null,
-      teamsAppBlocked: false,
-    };
-    people.push(p);
-    return p;
-  };
-
-  // Demo accounts: fixed ids and UPNs, documented personas and roles.
-  for (const key of Object.keys(DEMO_ACCOUNTS) as DemoAccountKey[]) {
-    const a = DEMO_ACCOUNTS[key];
-    const [first, ...rest] = a.displayName.split(' ');
-    const p = newPerson('demo', first!, rest.join(' '), a.upnPrefix, a.id);
-    p.department = a.department;
-    p.jobTitle = a.jobTitle;
-    p.office = OFFICES[0]!;
-    p.usageLocation = 'US';
-    p.preferredLanguage = 'en-US';
-    p.mailboxTimeZone = 'Pacific Standard Time';
-    p.persona = a.persona;
-    if (a.roleTemplateId) p.roles.push(a.roleTemplateId);
-    p.tier0 = key === 'admin' || key === 'admin2';
   }
+}
 
-  // Break-glass: cloud-only Global Administrators with two device-bound FIPS keys, no mailbox, no department.
-  for (const nr of ['01', '02']) {
-    const p = newPerson('breakglass', 'Break', `Glass ${nr}`, `breakglass${nr}`, d.uuid());
-    p.mail = null;
-    p.usageLocation = 'US';
-    p.persona = 'break-glass';
-    p.roles.push(ROLE_TEMPLATES.globalAdministrator);
-  }
+// ---- groups and roles ---------------------------------------------------------------------------
 
-  const guestCount = Math.max(1, Math.round(n * 0.03));
-  const execCount = clamp(Math.round(n / 300), 5, 60);
-  const memberCount = n - people.length - guestCount - execCount;
+interface BuiltGroups {
+  all: SimGroup[];
+  tier0: SimGroup;
+  helpdeskOperators: SimGroup;
+  breakGlass: SimGroup;
+}
 
-  const makeName = (): [string, string] => [d.pick(FIRST_NAMES), d.pick(LAST_NAMES)];
-
-  for (let i = 0; i < execCount; i++) {
-    const [first, last] = makeName();
-    const p = newPerson('executive', first, last, uniqueLocalPart(localPartOf(first, last)), d.uuid());
-    p.department = 'Executive';
-    p.jobTitle = i < EXECUTIVE_TITLES.length ? EXECUTIVE_TITLES[i]! : `Vice President, ${d.pick(DEPARTMENT_WEIGHTS)[0]}`;
-    locate(p, i === 0 ? OFFICES[0]! : d.draw(officeTable));
-  }
-  for (let i = 0; i < memberCount; i++) {
-    const [first, last] = makeName();
-    const p = newPerson('member', first, last, uniqueLocalPart(localPartOf(first, last)), d.uuid());
-    p.department = d.draw(deptTable);
-    p.jobTitle = d.pick(JOB_TITLES[p.department]);
-    locate(p, d.draw(officeTable));
-    p.enabled = !d.chance(0.02);
-  }
-  for (let i = 0; i < guestCount; i++) {
-    const [first, last] = makeName();
-    const home = d.pick(GUEST_DOMAINS);
-    const local = localPartOf(first, last);
-    const ext = uniqueLocalPart(`${local}_${home}#EXT#`);
-    const p = newPerson('guest', first, last, ext, d.uuid());
-    p.mail = `${local}@${home}`;
-    p.persona = 'guest';
-  }
-
-  // ---- roles ----
-  const byKind = (k: Kind) => people.filter((p) => p.kind === k);
-  const members = byKind('member');
-  const executives = byKind('executive');
-  const enabledMembers = members.filter((p) => p.enabled);
-  const pool = (depts: Department[]): Person[] => {
-    const preferred = enabledMembers.filter((p) => p.roles.length === 0 && p.department !== null && depts.includes(p.department));
-    const rest = enabledMembers.filter((p) => p.roles.length === 0 && !(p.department !== null && depts.includes(p.department)));
-    return [...d.sample(preferred, preferred.length), ...d.sample(rest, rest.length)];
-  };
-  const assign = (count: number, role: string, depts: Department[], title: string, tier0: boolean): Person[] => {
-    const chosen = pool(depts).slice(0, count);
-    for (const p of chosen) {
-      p.roles.push(role);
-      p.jobTitle = title;
-      p.tier0 = p.tier0 || tier0;
-    }
-    return chosen;
-  };
-  const R = ROLE_TEMPLATES;
-  assign(n < 5000 ? 2 : 3, R.globalAdministrator, ['IT'], 'IT Director', true);
-  assign(clamp(Math.round(n / 2500), 1, 6), R.securityAdministrator, ['IT'], 'Security Engineer', true);
-  assign(1 + (n >= 20_000 ? 1 : 0), R.conditionalAccessAdministrator, ['IT'], 'Identity Engineer', true);
-  assign(1 + (n >= 20_000 ? 1 : 0), R.authenticationPolicyAdministrator, ['IT'], 'Identity Engineer', true);
-  assign(1 + (n >= 50_000 ? 1 : 0), R.privilegedAuthenticationAdministrator, ['IT'], 'Identity Operations Lead', true);
-  assign(clamp(Math.round(n / 2000), 1, 10), R.authenticationAdministrator, ['IT', 'Support'], 'Identity Support Engineer', false);
-  const helpdesk = assign(clamp(Math.round(n / 700), 2, 25), R.helpdeskAdministrator, ['Support'], 'Service Desk Analyst', false);
-  assign(1 + (n >= 10_000 ? 1 : 0), R.globalReader, ['IT', 'Legal'], 'IT Auditor', false);
-  assign(1, R.userAdministrator, ['IT'], 'Systems Administrator', false);
-  // The Helpdesk Operators group holds the Helpdesk Administrator role for half of the helpdesk staff.
-  const viaGroup = new Set(helpdesk.slice(0, Math.ceil(helpdesk.length / 2)).map((p) => p.id));
-
-  // ---- personas ----
-  let adminSlot = 0;
-  let workforceSlot = 0;
-  const ordinaryPersonas = WORKFORCE_PERSONA_WEIGHTS.map(([p]) => p);
-  for (const p of people) {
-    if (p.persona) continue;
-    if (p.tier0) {
-      p.persona = adminSlot < ADMIN_PERSONA_ORDER.length ? ADMIN_PERSONA_ORDER[adminSlot]! : d.draw(adminTable);
-      adminSlot++;
-    } else if (p.kind === 'member' && p.roles.length === 0 && workforceSlot < ordinaryPersonas.length) {
-      // The first ordinary members take every workforce persona once, so even small tenants have them all.
-      p.persona = ordinaryPersonas[workforceSlot++]!;
-    } else {
-      p.persona = d.draw(workforceTable);
-    }
-  }
-
-  // ---- managers: one tree per department under its head; heads and executives report to the CEO ----
-  const ceo = executives[0]!;
-  for (const e of executives) if (e !== ceo) e.managerId = ceo.id;
-  const byDept = new Map<Department, Person[]>();
-  for (const p of people) {
-    if (p.department && p.kind !== 'executive') {
-      const list = byDept.get(p.department) ?? [];
-      list.push(p);
-      byDept.set(p.department, list);
-    }
-  }
-  const heads = new Map<Department, Person>();
-  for (const [dept, list] of byDept) {
-    const candidates = list.filter((p) => p.kind === 'member' && p.enabled);
-    const head = candidates[0] ?? list[0]!;
-    heads.set(dept, head);
-    head.managerId = ceo.id;
-    if (head.kind === 'member' && head.roles.length === 0) head.jobTitle = `Head of ${dept}`;
-    const managerCount = Math.max(1, Math.floor(list.length / 10));
-    const managers = candidates.filter((p) => p !== head).slice(0, managerCount);
-    for (const m of managers) {
-      m.managerId = head.id;
-      if (m.roles.length === 0) m.jobTitle = `${dept} Manager`;
-    }
-    const managerSet = new Set(managers);
-    for (const p of list) {
-      if (p === head || managerSet.has(p)) continue;
-      p.managerId = managers.length > 0 ? d.pick(managers).id : head.id;
-    }
-  }
-
-  // ---- Teams app blocks (~0.5 %, at least one) ----
-  for (const p of members) if (d.chance(0.005)) p.teamsAppBlocked = true;
-  if (!members.some((p) => p.teamsAppBlocked)) d.pick(members).teamsAppBlocked = true;
-
-  // ---- users ----
-  const secKeys = weighted(SECURITY_KEY_WEIGHTS);
-  const adminKeys = weighted(ADMIN_KEY_WEIGHTS);
-  const helloKeys = weighted(WINDOWS_HELLO_WEIGHTS);
-  const fido2 = new Fido2Maker(d, baseMs, secKeys, adminKeys, helloKeys);
-  const users: SimUser[] = people.map((p) => buildUser(d, p, fido2, baseMs));
-
-  // ---- groups ----
-  const groups: SimGroup[] = [];
+function buildGroups(d: Dice, org: Organisation, tree: ManagerTree, helpdeskViaGroup: Set<string>): BuiltGroups {
+  const all: SimGroup[] = [];
   const nicknames = new Set<string>();
   const group = (
     displayName: string,
     description: string,
     members: string[],
     owners: string[],
-    extra: Partial<Pick<SimGroup, 'groupTypes' | 'membershipRule' | 'isAssignableToRole' | 'mailEnabled' | 'securityEnabled'>> = {},
+    extra: Partial<Pick<SimGroup, 'groupTypes' | 'membershipRule' | 'isAssignableToRole'>> = {},
   ): SimGroup => {
     const unified = extra.groupTypes?.includes('Unified') ?? false;
     const g: SimGroup = {
@@ -799,146 +883,98 @@ export function generateTenant(opts: GenerateTenantOptions): TenantFile {
       displayName,
       description,
       mailNickname: nickname(displayName, nicknames),
-      mailEnabled: extra.mailEnabled ?? unified,
-      securityEnabled: extra.securityEnabled ?? !unified,
+      mailEnabled: unified,
+      securityEnabled: !unified,
       groupTypes: extra.groupTypes ?? [],
       membershipRule: extra.membershipRule ?? null,
       isAssignableToRole: extra.isAssignableToRole ?? false,
       members,
       owners,
     };
-    groups.push(g);
+    all.push(g);
     return g;
   };
-  const itOwner = people.find((p) => p.roles.includes(R.globalAdministrator) && p.kind === 'member') ?? ceo;
+  const ids = (people: Person[]) => people.map((p) => p.id);
+  const { ceo, byDept, heads } = tree;
+  const executives = org.of('executive');
+  const enabledMembers = org.of('member').filter((p) => p.enabled);
+  const itOwner = org.people.find((p) => p.kind === 'member' && p.roles.includes(ROLE_TEMPLATES.globalAdministrator)) ?? ceo;
 
   for (const dept of DEPARTMENTS) {
     const list = dept === 'Executive' ? executives : (byDept.get(dept) ?? []);
     const owner = dept === 'Executive' ? ceo : (heads.get(dept) ?? itOwner);
     if (dept !== 'Engineering') {
-      group(dept, `Everyone in the ${dept} department`, list.map((p) => p.id), [owner.id]);
+      group(dept, `Everyone in the ${dept} department`, ids(list), [owner.id]);
       continue;
     }
-    // Engineering nests two levels deep: Engineering ⊃ Platform ⊃ SRE, and Engineering ⊃ Apps.
-    const head = heads.get('Engineering');
-    const leads = list.filter((p) => p === head || (p.jobTitle === 'Engineering Manager' && p.managerId === head?.id));
+    // Engineering nests two levels deep: Engineering ⊃ Platform ⊃ SRE, and Engineering ⊃ Apps. The head and
+    // the managers are direct members; everyone else sits in one team.
+    const leads = list.filter((p) => p === owner || tree.managers.has(p));
     const leadSet = new Set(leads);
-    const platform: string[] = [];
-    const apps: string[] = [];
-    const sre: string[] = [];
+    const teams = { platform: [] as string[], sre: [] as string[], apps: [] as string[] };
     for (const p of list) {
       if (leadSet.has(p)) continue;
       const r = d.next();
-      (r < 0.35 ? platform : r < 0.5 ? sre : apps).push(p.id);
+      (r < 0.35 ? teams.platform : r < 0.5 ? teams.sre : teams.apps).push(p.id);
     }
-    const sreGroup = group(GROUP_NAMES.engineeringSre, 'Site reliability engineering (part of Platform)', sre, [owner.id]);
-    const platformGroup = group(GROUP_NAMES.engineeringPlatform, 'Platform engineering teams', [...platform, sreGroup.id], [owner.id]);
-    const appsGroup = group(GROUP_NAMES.engineeringApps, 'Application engineering teams', apps, [owner.id]);
-    group(GROUP_NAMES.engineering, 'Everyone in the Engineering department (nested teams)', [...leads.map((p) => p.id), platformGroup.id, appsGroup.id], [owner.id]);
+    const sre = group(GROUP_NAMES.engineeringSre, 'Site reliability engineering (part of Platform)', teams.sre, [owner.id]);
+    const platform = group(GROUP_NAMES.engineeringPlatform, 'Platform engineering teams', [...teams.platform, sre.id], [owner.id]);
+    const apps = group(GROUP_NAMES.engineeringApps, 'Application engineering teams', teams.apps, [owner.id]);
+    group(GROUP_NAMES.engineering, 'Everyone in the Engineering department (nested teams)', [...ids(leads), platform.id, apps.id], [owner.id]);
   }
 
   group(
     GROUP_NAMES.allStaff,
     'All enabled employees (dynamic)',
-    people.filter((p) => p.enabled && p.kind !== 'guest' && p.department !== null).map((p) => p.id),
+    ids(org.people.filter((p) => p.enabled && p.kind !== 'guest' && p.department !== null)),
     [itOwner.id],
     { groupTypes: ['DynamicMembership'], membershipRule: '(user.accountEnabled -eq true) and (user.userType -eq "Member") and (user.department -ne null)' },
   );
-  const tier0Group = group(
-    GROUP_NAMES.tier0,
-    'Tier 0 administrators: device-bound, attested passkeys only',
-    people.filter((p) => p.tier0).map((p) => p.id),
-    [itOwner.id],
-    { isAssignableToRole: true },
-  );
-  const helpdeskGroup = group(GROUP_NAMES.helpdeskOperators, 'Holds the Helpdesk Administrator role', [...viaGroup], [itOwner.id], {
+  const tier0 = group(GROUP_NAMES.tier0, 'Tier 0 administrators: device-bound, attested passkeys only', ids(org.people.filter((p) => p.tier0)), [itOwner.id], {
     isAssignableToRole: true,
   });
-  const breakGlassGroup = group(
-    GROUP_NAMES.breakGlass,
-    'Break-glass accounts; excluded from every Conditional Access policy',
-    byKind('breakglass').map((p) => p.id),
-    [itOwner.id],
-  );
-  group(GROUP_NAMES.vip, 'Executives (Tier 1: device-bound passkeys)', executives.map((p) => p.id), [ceo.id]);
-  const pilotPool = enabledMembers.filter((p) => p.roles.length === 0);
-  const pilot = d.sample(pilotPool, Math.max(3, Math.round(n * 0.01)));
-  group(GROUP_NAMES.pilot, 'Early adopters for the passkey rollout', [DEMO_ACCOUNTS.user.id, ...pilot.map((p) => p.id)], [itOwner.id]);
+  const helpdeskOperators = group(GROUP_NAMES.helpdeskOperators, 'Holds the Helpdesk Administrator role', [...helpdeskViaGroup], [itOwner.id], {
+    isAssignableToRole: true,
+  });
+  const breakGlass = group(GROUP_NAMES.breakGlass, 'Break-glass accounts; excluded from every Conditional Access policy', ids(org.of('breakglass')), [itOwner.id]);
+  group(GROUP_NAMES.vip, 'Executives (Tier 1: device-bound passkeys)', ids(executives), [ceo.id]);
+
+  const n = org.size;
+  const pilot = d.sample(enabledMembers.filter((p) => p.roles.length === 0), Math.max(3, Math.round(n * 0.01)));
+  group(GROUP_NAMES.pilot, 'Early adopters for the passkey rollout', [DEMO_ACCOUNTS.user.id, ...ids(pilot)], [itOwner.id]);
   const social = d.sample(enabledMembers, Math.max(3, Math.round(n * 0.05)));
-  group(GROUP_NAMES.unified, 'Clubs, events and the office kitchen', social.map((p) => p.id), [d.pick(social).id], { groupTypes: ['Unified'] });
+  group(GROUP_NAMES.unified, 'Clubs, events and the office kitchen', ids(social), [d.pick(social).id], { groupTypes: ['Unified'] });
   const phoenixPool = enabledMembers.filter((p) => p.department === 'Engineering' || p.department === 'Marketing');
   const phoenixA = d.sample(phoenixPool.length >= 3 ? phoenixPool : enabledMembers, Math.max(3, Math.min(40, Math.round(n * 0.01))));
-  group(GROUP_NAMES.duplicate, 'Project Phoenix core team (security group)', phoenixA.map((p) => p.id), [phoenixA[0]!.id]);
+  group(GROUP_NAMES.duplicate, 'Project Phoenix core team (security group)', ids(phoenixA), [phoenixA[0]!.id]);
   const phoenixB = d.sample(enabledMembers, Math.max(3, Math.min(25, Math.round(n * 0.008))));
-  group(GROUP_NAMES.duplicate, 'Project Phoenix stakeholders (Microsoft 365 group)', phoenixB.map((p) => p.id), [phoenixB[0]!.id], { groupTypes: ['Unified'] });
-  group(GROUP_NAMES.externalPartners, 'Guests from partner organisations', byKind('guest').map((p) => p.id), [itOwner.id]);
+  group(GROUP_NAMES.duplicate, 'Project Phoenix stakeholders (Microsoft 365 group)', ids(phoenixB), [phoenixB[0]!.id], { groupTypes: ['Unified'] });
+  group(GROUP_NAMES.externalPartners, 'Guests from partner organisations', ids(org.of('guest')), [itOwner.id]);
 
-  // ---- directory roles ----
-  const roleNames: Record<string, string> = {
-    [R.globalAdministrator]: 'Global Administrator',
-    [R.securityAdministrator]: 'Security Administrator',
-    [R.conditionalAccessAdministrator]: 'Conditional Access Administrator',
-    [R.authenticationPolicyAdministrator]: 'Authentication Policy Administrator',
-    [R.authenticationAdministrator]: 'Authentication Administrator',
-    [R.privilegedAuthenticationAdministrator]: 'Privileged Authentication Administrator',
-    [R.helpdeskAdministrator]: 'Helpdesk Administrator',
-    [R.globalReader]: 'Global Reader',
-    [R.userAdministrator]: 'User Administrator',
-  };
-  const directoryRoles: SimDirectoryRole[] = Object.entries(roleNames).map(([templateId, displayName]) => {
-    const direct = people.filter((p) => p.roles.includes(templateId) && !(templateId === R.helpdeskAdministrator && viaGroup.has(p.id)));
-    const members = direct.map((p) => p.id);
-    if (templateId === R.helpdeskAdministrator) members.push(helpdeskGroup.id);
-    return { id: d.uuid(), roleTemplateId: templateId, displayName, members };
-  });
-
-  // ---- policies ----
-  const conditionalAccessPolicies = makeCaPolicies(d, baseMs, breakGlassGroup.id);
-  const fido2Configuration = makeFido2Configuration(d, tier0Group.id);
-
-  // ---- Teams app catalog ----
-  const teamsAppCatalog = makeCatalog(d, people, opts.teamsAppExternalId ?? DEFAULT_TEAMS_APP_EXTERNAL_ID);
-
-  const signInProfile: SimSignInProfile = {
-    perUserPerWorkday: 2,
-    apps: SIGN_IN_APPS.map((a) => ({ appId: a.appId ?? d.uuid(), appDisplayName: a.appDisplayName })),
-  };
-
-  return {
-    version: TENANT_FILE_VERSION,
-    tenant: {
-      id: tenantId,
-      displayName: 'Contoso (simulated)',
-      domain,
-      defaultTimeZone: 'America/New_York',
-      seed: opts.seed,
-      generatedAt,
-    },
-    users,
-    groups,
-    directoryRoles,
-    authenticationStrengthPolicies: [],
-    conditionalAccessPolicies,
-    fido2Configuration,
-    temporaryAccessPassPolicy: {
-      state: 'enabled',
-      defaultLifetimeInMinutes: 60,
-      minimumLifetimeInMinutes: 10,
-      maximumLifetimeInMinutes: 480,
-      isUsableOnce: false,
-      defaultLength: 8,
-    },
-    teamsAppCatalog,
-    signInProfile,
-    behaviour: { ...DEFAULT_BEHAVIOUR, ...(opts.behaviour ?? {}) },
-  };
+  return { all, tier0, helpdeskOperators, breakGlass };
 }
 
-/** Counts users per `truth.persona`, sorted by persona name (for the CLI summary and tests). */
-export function countPersonas(tenant: Pick<TenantFile, 'users'>): Record<string, number> {
-  const counts = new Map<string, number>();
-  for (const u of tenant.users) counts.set(u.truth.persona, (counts.get(u.truth.persona) ?? 0) + 1);
-  return Object.fromEntries([...counts.entries()].sort(([a], [b]) => a.localeCompare(b)));
+const ROLE_DISPLAY_NAMES: Record<string, string> = {
+  [ROLE_TEMPLATES.globalAdministrator]: 'Global Administrator',
+  [ROLE_TEMPLATES.securityAdministrator]: 'Security Administrator',
+  [ROLE_TEMPLATES.conditionalAccessAdministrator]: 'Conditional Access Administrator',
+  [ROLE_TEMPLATES.authenticationPolicyAdministrator]: 'Authentication Policy Administrator',
+  [ROLE_TEMPLATES.authenticationAdministrator]: 'Authentication Administrator',
+  [ROLE_TEMPLATES.privilegedAuthenticationAdministrator]: 'Privileged Authentication Administrator',
+  [ROLE_TEMPLATES.helpdeskAdministrator]: 'Helpdesk Administrator',
+  [ROLE_TEMPLATES.globalReader]: 'Global Reader',
+  [ROLE_TEMPLATES.userAdministrator]: 'User Administrator',
+};
+
+function buildDirectoryRoles(d: Dice, people: Person[], helpdeskViaGroup: Set<string>, helpdeskGroupId: string): SimDirectoryRole[] {
+  const helpdesk = ROLE_TEMPLATES.helpdeskAdministrator;
+  return Object.entries(ROLE_DISPLAY_NAMES).map(([templateId, displayName]) => {
+    const members = people
+      .filter((p) => p.roles.includes(templateId) && !(templateId === helpdesk && helpdeskViaGroup.has(p.id)))
+      .map((p) => p.id);
+    if (templateId === helpdesk) members.push(helpdeskGroupId);
+    return { id: d.uuid(), roleTemplateId: templateId, displayName, members };
+  });
 }
 
 // ---- per-user construction ----------------------------------------------------------------------

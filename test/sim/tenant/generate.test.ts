@@ -152,6 +152,11 @@ describe('generateTenant: people', () => {
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(2000);
   });
 
+  it.each([1, 2, 3])('has every persona even in the smallest tenant (seed %i)', (seed) => {
+    const counts = countPersonas(generateTenant({ users: 50, seed }));
+    expect(PERSONAS.filter((p) => !counts[p])).toEqual([]);
+  });
+
   it('spreads personas roughly by the documented weights', () => {
     const share = (p: string) => byPersona(t2k, p).length / 2000;
     expect(share('no-passkey')).toBeGreaterThan(0.25);
