@@ -34,9 +34,12 @@ export interface DataDirLock {
 
 export const LOCK_FILE_NAME = 'db.lock';
 
+/** Tells this process's successive locks apart, so a late release never removes a newer lock. */
+let acquisitions = 0;
+
 export function acquireDataDirLock(dataDir: string): DataDirLock {
   const file = join(dataDir, LOCK_FILE_NAME);
-  const content = `${process.pid}\n`;
+  const content = `${process.pid}\n${++acquisitions}\n`;
   let tookOverFrom: number | undefined;
   try {
     writeFileSync(file, content, { flag: 'wx' });
@@ -53,20 +56,23 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
     file,
     tookOverFrom,
     release() {
-      if (readLockPid(file) === process.pid) unlinkSync(file);
+      if (readLock(file) === content) unlinkSync(file);
     },
   };
 }
 
-function readLockPid(file: string): number | undefined {
-  let text: string;
+function readLock(file: string): string | undefined {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  const pid = Number.parseInt(text.trim(), 10);
+}
+
+/** The pid on the lock file's first line. */
+function readLockPid(file: string): number | undefined {
+  const pid = Number.parseInt(readLock(file)?.split('\n')[0] ?? '', 10);
   return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
 }
 
