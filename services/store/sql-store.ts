@@ -1,0 +1,76 @@
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import type { Repositories, Store, TransactionOptions } from '../ports/store.js';
+import { SqlConversationRefs } from './conversation-refs.js';
+import { SqlLeases } from './leases.js';
+import { migrate, type Migration } from './migrate.js';
+import { openDriver } from './open-driver.js';
+import { SqlSettings } from './settings.js';
+import type { SqlDriver, SqlExecutor } from './sql.js';
+
+/**
+ * The one place repositories are put together. A new repository is a class taking a SqlExecutor,
+ * added to `Repositories` in services/ports/store.ts and here; it then works on the store and
+ * inside `store.transaction` alike.
+ */
+export function bindRepositories(db: SqlExecutor): Repositories {
+  return {
+    conversations: new SqlConversationRefs(db),
+    leases: new SqlLeases(db),
+    settings: new SqlSettings(db),
+  };
+}
+
+export class SqlStore implements Store {
+  readonly conversations: Repositories['conversations'];
+  readonly leases: Repositories['leases'];
+  readonly settings: Repositories['settings'];
+
+  constructor(readonly driver: SqlDriver) {
+    ({ conversations: this.conversations, leases: this.leases, settings: this.settings } = bindRepositories(driver));
+  }
+
+  get kind() {
+    return this.driver.kind;
+  }
+
+  transaction<T>(fn: (repos: Repositories) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+    return this.driver.transaction((tx) => fn(bindRepositories(tx)), opts);
+  }
+
+  async ping(): Promise<void> {
+    await this.driver.query('SELECT 1');
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+}
+
+export interface StoreOptions {
+  /** PostgreSQL connection string (DATABASE_URL); without it the embedded database is used. */
+  databaseUrl?: string;
+  /** The embedded database's directory (DATA_DIR, default ./.data at the composition root). */
+  dataDir?: string;
+  /** An embedded database in memory only, for unit tests. */
+  memory?: boolean;
+  /** PostgreSQL only: work in this (existing) schema; tests use a throwaway one. */
+  schema?: string;
+  logger: Logger;
+  /** For migration bookkeeping (default: the system clock). */
+  clock?: Clock;
+  /** Replaces the migration files (tests of the runner only). */
+  migrations?: readonly Migration[];
+}
+
+/** Opens the database, applies pending migrations, and returns the store. */
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const driver = await openDriver(opts);
+  try {
+    await migrate(driver, opts.logger, { clock: opts.clock, migrations: opts.migrations });
+  } catch (err) {
+    await driver.close();
+    throw err;
+  }
+  return new SqlStore(driver);
+}
