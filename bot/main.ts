@@ -12,7 +12,7 @@ import { Pacer } from '../services/pacing/pacer.js';
 import type { Clock, Random } from '../services/ports/clock.js';
 import type { Logger } from '../services/ports/logger.js';
 import type { Store } from '../services/ports/store.js';
-import { openStore } from '../services/store/store.js';
+import { openStore } from '../services/store/index.js';
 import { SystemClock, SystemRandom } from '../services/system/clock.js';
 import { createLogger } from '../services/system/logger.js';
 import { CommandRouter } from './command-router.js';
