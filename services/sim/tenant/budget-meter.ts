@@ -75,10 +75,6 @@ export class BudgetMeter {
     }
     return { admitted: true };
   }
-
-  reset(): void {
-    this.ledgers.clear();
-  }
 }
 
 export interface BudgetCounters {

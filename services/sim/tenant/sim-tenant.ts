@@ -175,10 +175,9 @@ export class SimTenant {
     return structuredClone(this.countersValue);
   }
 
-  /** Clears the counters and the budget windows (a fresh measurement starts from empty windows). */
+  /** Clears the counters. Budget windows keep their history, so a reset never grants extra capacity. */
   resetCounters(): void {
     this.countersValue = emptyCounters();
-    this.meter.reset();
   }
 
   setFaults(plan: FaultPlan | null): void {

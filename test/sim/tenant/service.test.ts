@@ -196,6 +196,23 @@ describe('faults', () => {
   });
 });
 
+describe('latency', () => {
+  it('delays matching requests through the injected clock', async () => {
+    h = await startSim();
+    h.sim.setFaults({ rate: 0, statuses: [], latencyMs: 2_000, pathPattern: '/groups' });
+    let done = false;
+    const pending = h.get('/v1.0/groups').then((r) => {
+      done = true;
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(done).toBe(false);
+    expect((await h.get('/v1.0/users?$top=1')).status).toBe(200);
+    await h.clock.advance(2_000);
+    expect((await pending).status).toBe(200);
+  });
+});
+
 describe('admin API under /_sim/', () => {
   it('exposes health, counters, faults and outside-the-bot changes over HTTP', async () => {
     h = await startSim();
