@@ -592,9 +592,14 @@ export class TenantState {
         next.displayName = val.trim();
       } else if (k === 'description') {
         next.description = typeof val === 'string' ? val : null;
+      } else if (k === 'createdDateTime' || k === 'modifiedDateTime') {
+        continue;
+      } else if (JSON.stringify(val) === JSON.stringify((cur as unknown as Record<string, unknown>)[k])) {
+        // A read-modify-write may send read-only properties back unchanged.
+        continue;
       } else if (k === 'allowedCombinations') {
         throw badRequest("Use the updateAllowedCombinations action to change 'allowedCombinations'.");
-      } else if (k !== 'id' && k !== 'createdDateTime' && k !== 'modifiedDateTime') {
+      } else {
         throw badRequest(`Property '${k}' cannot be updated.`);
       }
     }

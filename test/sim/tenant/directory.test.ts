@@ -67,6 +67,7 @@ describe('users', () => {
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('Request_UnsupportedQuery');
     expect((await h.get(`/v1.0/users?$filter=${encodeURIComponent('city eq null')}`)).status).toBe(400);
+    expect((await h.get('/v1.0/users?$orderby=displayName')).status).toBe(400);
   });
 
   it('accepts + for spaces in the query string, as Graph decodes it', async () => {

@@ -56,6 +56,23 @@ describe('conditional access policies', () => {
     expect((await h.get(`${CA}/${T.enforcedPolicy}`)).body.modifiedDateTime).toBe(h.clock.now().toISOString());
   });
 
+  it('accepts a read-modify-write PATCH of the whole object it served', async () => {
+    h = await startSim();
+    const served = (await h.get(`${CA}/${T.enforcedPolicy}`)).body;
+    served.conditions.users.excludeUsers = [T.glass];
+    const r = await h.call('PATCH', `${CA}/${T.enforcedPolicy}`, { body: served });
+    expect(r.status).toBe(204);
+    const after = (await h.get(`${CA}/${T.enforcedPolicy}`)).body;
+    expect(after.conditions.users.excludeUsers).toEqual([T.glass]);
+    expect(after.grantControls.authenticationStrength.id).toBe('00000000-0000-0000-0000-000000000004');
+    expect(h.sim.policyHistory(T.enforcedPolicy).at(-1)!.value!.grantControls!.authenticationStrength).toEqual({ id: '00000000-0000-0000-0000-000000000004' });
+    const strength = (await h.get(`/v1.0/policies/authenticationStrengthPolicies/${T.deviceBoundStrength}`)).body;
+    const patched = await h.call('PATCH', `/v1.0/policies/authenticationStrengthPolicies/${T.deviceBoundStrength}`, { body: { ...strength, description: 'Hardware only' } });
+    expect(patched.status).toBe(204);
+    const changed = await h.call('PATCH', `/v1.0/policies/authenticationStrengthPolicies/${T.deviceBoundStrength}`, { body: { allowedCombinations: ['windowsHelloForBusiness'] } });
+    expect(changed.status).toBe(400);
+  });
+
   it('answers 400 for nonsense', async () => {
     h = await startSim();
     const bad = [

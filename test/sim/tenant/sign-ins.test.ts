@@ -190,6 +190,8 @@ describe('sign-in logs', () => {
       expect((await h.get(f(bad))).status, bad).toBe(400);
     }
     expect((await h.get('/v1.0/auditLogs/signIns?$top=1001')).status).toBe(400);
+    expect((await h.get('/v1.0/auditLogs/signIns?$top=2&$orderby=createdDateTime desc')).status).toBe(200);
+    expect((await h.get('/v1.0/auditLogs/signIns?$orderby=createdDateTime')).status).toBe(400);
     await h.close();
     h = await startSim({ tenant: tinyTenant({ signInsPolicyFilterSupported: false }) });
     expect((await h.get(f(`appliedConditionalAccessPolicies/any(p:p/id eq '${T.reportOnlyPolicy}')`))).status).toBe(400);

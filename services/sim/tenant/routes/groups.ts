@@ -65,8 +65,8 @@ function nextFor(ctx: RouteContext, token: string): string {
 
 function listGroups(ctx: RouteContext) {
   const q = ctx.query;
-  q.allowOnly(['$top', '$select', '$filter', '$count', '$search', '$skiptoken', '$orderby']);
-  const top = q.top(PAGE_MAX, undefined) ?? PAGE_DEFAULT;
+  q.allowOnly(['$top', '$select', '$filter', '$count', '$search', '$skiptoken']);
+  const top = q.top(PAGE_MAX) ?? PAGE_DEFAULT;
   const select = q.select();
   project({}, select, GROUP_PROPS, 'group');
   const filterSrc = q.get('$filter');

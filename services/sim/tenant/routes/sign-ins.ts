@@ -76,7 +76,7 @@ function includeUnknownEnums(ctx: RouteContext): boolean {
 function listSignIns(ctx: RouteContext) {
   const q = ctx.query;
   q.allowOnly(['$top', '$filter', '$skiptoken', '$select', '$orderby']);
-  if (q.has('$orderby') && !/^createdDateTime( desc)?$/i.test(q.get('$orderby')!.trim())) {
+  if (q.has('$orderby') && !/^createdDateTime\s+desc$/i.test(q.get('$orderby')!.trim())) {
     throw badRequest(`Unsupported $orderby '${q.get('$orderby')}'.`, 'BadRequest');
   }
   const top = q.top(MAX_TOP, `Invalid page size specified: '${q.get('$top')}'. Must be between 1 and ${MAX_TOP} inclusive.`) ?? MAX_TOP;

@@ -48,8 +48,8 @@ function listUsers(ctx: RouteContext) {
   const q = ctx.query;
   q.allowOnly(['$top', '$select', '$filter', '$count', '$search', '$skiptoken', '$orderby']);
   if (q.has('$orderby')) {
-    const ob = q.get('$orderby')!.trim();
-    if (!/^(displayName|userPrincipalName)( asc)?$/i.test(ob)) throw badRequest(`Unsupported $orderby '${ob}'.`, 'Request_UnsupportedQuery');
+    // Refused loudly rather than ignored: the simulator pages by object id only.
+    throw badRequest(`$orderby is not supported by the simulated tenant ('${q.get('$orderby')}').`, 'Request_UnsupportedQuery');
   }
   const top = q.top(PAGE_MAX) ?? PAGE_DEFAULT;
   const select = q.select();
