@@ -45,16 +45,16 @@ export class GraphService {
     if (this.d.staticToken !== undefined) {
       const auth = req.headers['authorization'] ?? '';
       const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-      if (!m) return this.finish(this.error(new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.'), ids), ids, 'auth');
+      if (!m) return this.finish(this.error(new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.'), ids), ids);
       if (m[1] !== this.d.staticToken) {
-        return this.finish(this.error(new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.'), ids), ids, 'auth');
+        return this.finish(this.error(new GraphError(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.'), ids), ids);
       }
     }
     if (req.method === 'POST' && /^\/\$batch\/?$/i.test(req.path)) return this.batch(req, ids);
     return this.single(req, ids);
   }
 
-  private finish(res: SimResponse, ids: { requestId: string; clientRequestId: string }, _kind: string): SimResponse {
+  private finish(res: SimResponse, ids: { requestId: string; clientRequestId: string }): SimResponse {
     const c = this.d.counters();
     c.statuses[String(res.status)] = (c.statuses[String(res.status)] ?? 0) + 1;
     res.headers = { ...(res.headers ?? {}), 'request-id': ids.requestId, 'client-request-id': ids.clientRequestId };
@@ -90,7 +90,7 @@ export class GraphService {
       const headers: Record<string, string> = {};
       const retry = fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined);
       if (retry !== undefined && (fault.status !== 429 || budget.retryAfterOn429)) headers['Retry-After'] = String(Math.max(0, Math.ceil(retry)));
-      return this.finish(this.error(new GraphError(fault.status, faultCode(fault.status), faultMessage(fault.status), headers), ids), ids, 'fault');
+      return this.finish(this.error(new GraphError(fault.status, faultCode(fault.status), faultMessage(fault.status), headers), ids), ids);
     }
 
     const nowMs = this.d.clock.nowMs();
@@ -104,7 +104,6 @@ export class GraphService {
       return this.finish(
         this.error(new GraphError(429, 'TooManyRequests', 'Too many requests. Please retry after the time specified in the Retry-After header, if any.', headers), ids),
         ids,
-        'throttle',
       );
     }
     bc.requests++;
@@ -144,7 +143,7 @@ export class GraphService {
       }
     }
     if (cost.budget === 'graph.identity') res.headers = { ...(res.headers ?? {}), 'x-ms-resource-unit': String(cost.units) };
-    return this.finish(res, ids, 'route');
+    return this.finish(res, ids);
   }
 
   private async batch(req: SimRequest, ids: { requestId: string; clientRequestId: string }): Promise<SimResponse> {
@@ -155,7 +154,7 @@ export class GraphService {
     try {
       parsed = parseBatch(req.body);
     } catch (e) {
-      if (e instanceof GraphError) return this.finish(this.error(e, ids), ids, 'batch');
+      if (e instanceof GraphError) return this.finish(this.error(e, ids), ids);
       throw e;
     }
     const results = new Map<string, { status: number; headers: Record<string, string>; body?: unknown }>();
@@ -182,7 +181,7 @@ export class GraphService {
       const inner: SimRequest = { method: item.method, path, rawQuery, version: req.version, headers, body: item.body };
       const innerIds = { requestId: this.d.requestIds.uuid(), clientRequestId: headers['client-request-id']! };
       const res = /^\/\$batch\/?$/i.test(path)
-        ? this.finish(this.error(badRequest('Nested $batch requests are not supported.', 'BadRequest'), innerIds), innerIds, 'batch')
+        ? this.finish(this.error(badRequest('Nested $batch requests are not supported.', 'BadRequest'), innerIds), innerIds)
         : await this.single(inner, innerIds);
       const outHeaders: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers ?? {})) {

@@ -8,7 +8,7 @@ import { SeededRandom } from '../../system/clock.js';
 import { silentLogger } from '../../system/logger.js';
 import { BudgetMeter, emptyCounters, type SimCounters } from './budget-meter.js';
 import { FaultInjector, type FailNextRule, type FaultPlan } from './faults.js';
-import { errorBody, GraphError, JSON_CONTENT_TYPE, type GraphVersion, type SimRequest, type SimResponse } from './graph-http.js';
+import { errorBody, GraphError, JSON_CONTENT_TYPE, type GraphVersion, type SimResponse } from './graph-http.js';
 import { GraphService } from './graph-service.js';
 import { hashString } from './hash.js';
 import type { GraphConditionalAccessPolicy, GraphFido2Configuration, GraphFido2Method, TenantFile } from './model.js';
@@ -79,8 +79,6 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 export class SimTenant {
   readonly state: TenantState;
   readonly baseUrl: string;
-  private readonly signIns: SignInEngine;
-  private readonly meter: BudgetMeter;
   private readonly faults: FaultInjector;
   private countersValue: SimCounters = emptyCounters();
   private shuffle: boolean;
@@ -91,12 +89,10 @@ export class SimTenant {
     private readonly opts: SimTenantOptions,
     private readonly server: Server,
     baseUrl: string,
-    parts: { state: TenantState; signIns: SignInEngine; meter: BudgetMeter; faults: FaultInjector; service: GraphService; logger: Logger },
+    parts: { state: TenantState; faults: FaultInjector; service: GraphService; logger: Logger },
   ) {
     this.baseUrl = baseUrl;
     this.state = parts.state;
-    this.signIns = parts.signIns;
-    this.meter = parts.meter;
     this.faults = parts.faults;
     this.service = parts.service;
     this.logger = parts.logger;
@@ -164,7 +160,7 @@ export class SimTenant {
     });
     const port = (server.address() as AddressInfo).port;
     baseUrl = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    self = new SimTenant(opts, server, baseUrl, { state, signIns, meter, faults, service, logger });
+    self = new SimTenant(opts, server, baseUrl, { state, faults, service, logger });
     logger.info({ baseUrl, users: state.users.size, groups: state.groups.size }, 'simulated tenant listening');
     return self;
   }
@@ -293,7 +289,7 @@ export class SimTenant {
     const b = (body ?? {}) as Record<string, unknown>;
     const reply = (status: number, out?: unknown) => send(res, { status, body: out });
     try {
-      const route = `${method} /${seg.slice(1).map((s, i) => (isParam(seg[0]!, seg.slice(1), i) ? '*' : s)).join('/')}`;
+      const route = `${method} /${seg.slice(1).map((s, i) => (isParam(seg.slice(1), i) ? '*' : s)).join('/')}`;
       switch (route) {
         case 'GET /health':
           return reply(200, { status: 'ok', baseUrl: this.baseUrl, tenantId: this.state.tenantId, users: this.state.users.size, now: now.toISOString() });
@@ -343,8 +339,7 @@ export class SimTenant {
 }
 
 /** Which admin path segments are ids (the rest are literal words). */
-function isParam(root: string, rest: string[], i: number): boolean {
-  void root;
+function isParam(rest: string[], i: number): boolean {
   const head = rest[0];
   if (head === 'users' || head === 'groups' || head === 'policies') return i === 1 || (i === 3 && rest.length === 4);
   return false;
