@@ -245,7 +245,14 @@ export class SimTenant {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const raw = await readBody(req);
+      let raw: Buffer;
+      try {
+        raw = await readBody(req);
+      } catch {
+        const id = typeof req.headers['client-request-id'] === 'string' ? req.headers['client-request-id'] : '00000000-0000-0000-0000-000000000000';
+        send(res, graphErrorResponse(new GraphError(413, 'RequestEntityTooLarge', 'The request body is too large.'), { 'client-request-id': id }, this.opts.clock.now()));
+        return;
+      }
       const url = req.url ?? '/';
       const path = url.split('?', 1)[0]!;
       if (/^\/_sim(\/|$)/.test(path)) {
@@ -384,7 +391,8 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       size += c.length;
       if (size > MAX_BODY_BYTES) {
         reject(new Error('request body too large'));
-        req.destroy();
+        req.removeAllListeners('data');
+        req.resume();
         return;
       }
       chunks.push(c);
