@@ -11,6 +11,7 @@ import { graphAuthFromConfig } from '../services/graph/graph-credential.js';
 import { Pacer } from '../services/pacing/pacer.js';
 import type { Clock, Random } from '../services/ports/clock.js';
 import type { Logger } from '../services/ports/logger.js';
+import type { ServiceClientCredentialsFactory } from 'botframework-connector';
 import type { Store } from '../services/ports/store.js';
 import { openStore } from '../services/store/index.js';
 import { SystemClock, SystemRandom } from '../services/system/clock.js';
@@ -29,6 +30,10 @@ export interface StartBotOptions {
   /** Channel OpenID metadata override for tests with a locally signed token. */
   openIdMetadataUrl?: string | null;
   onTurnError?: (error: unknown) => void;
+  /** Test seam: outbound Bot Connector credentials without a token request to Entra. */
+  credentialsFactory?: ServiceClientCredentialsFactory;
+  /** Test seam: an in-memory embedded database instead of one in DATA_DIR. */
+  memoryStore?: boolean;
 }
 
 export interface RunningBot {
@@ -74,7 +79,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     clock,
     logger: logger.child({ component: 'graph' }),
   });
-  const store = await openStore({ databaseUrl: config.database.url ?? undefined, dataDir: config.database.dataDir, logger: logger.child({ component: 'store' }) });
+  const store = await openStore({ databaseUrl: config.database.url ?? undefined, dataDir: config.database.dataDir, memory: o.memoryStore && !config.database.url, clock, logger: logger.child({ component: 'store' }) });
 
   const directory = new GraphDirectory(graph);
   const access = new AccessResolver(directory, config.roles);
@@ -90,6 +95,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     conversations: store.conversations,
     openIdMetadataUrl: o.openIdMetadataUrl ?? config.bot.openIdMetadataUrl,
     onTurnError: o.onTurnError,
+    credentialsFactory: o.credentialsFactory,
   });
 
   let graphCheckedAt = -Infinity;

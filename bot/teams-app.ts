@@ -1,4 +1,5 @@
 import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
+import { AuthenticationConstants, type ServiceClientCredentialsFactory } from 'botframework-connector';
 import { Application, TeamsAdapter } from '@microsoft/teams-ai';
 import type { Config } from '../services/config/load-config.js';
 import { AccessResolver } from '../services/access/access-resolver.js';
@@ -31,6 +32,8 @@ export interface TeamsAppDeps {
   conversations: ConversationRefSink;
   /** ChannelData OpenID metadata override (sovereign clouds; local key in tests). */
   openIdMetadataUrl?: string | null;
+  /** Outbound Bot Connector credentials (tests: a fixed token, so nothing asks Entra for one). */
+  credentialsFactory?: ServiceClientCredentialsFactory;
   /** Observes every turn error (tests watch it: an invalid activity can still answer 200). */
   onTurnError?: (error: unknown, activity: Partial<Activity>) => void;
 }
@@ -40,7 +43,7 @@ export interface TeamsBot {
   app: Application;
 }
 
-function adapterAuthOptions(config: Config, openIdMetadataUrl: string | null | undefined): Record<string, string> {
+function adapterAuthOptions(config: Config, openIdMetadataUrl: string | null | undefined): Record<string, string | boolean> {
   if (!config.bot.id) return {};
   const type = config.bot.type === 'UserAssignedMsi' ? 'UserAssignedMSI' : config.bot.type;
   return {
@@ -48,7 +51,20 @@ function adapterAuthOptions(config: Config, openIdMetadataUrl: string | null | u
     MicrosoftAppType: type,
     ...(config.bot.password ? { MicrosoftAppPassword: config.bot.password } : {}),
     ...(config.bot.tenantId ? { MicrosoftAppTenantId: config.bot.tenantId } : {}),
-    ...(openIdMetadataUrl ? { ToBotFromChannelOpenIdMetadataUrl: openIdMetadataUrl } : {}),
+    // Setting any one endpoint makes botbuilder take every endpoint from the options (unset ones
+    // would be undefined), so an override carries the whole public-cloud set with it.
+    ...(openIdMetadataUrl
+      ? {
+          ToBotFromChannelOpenIdMetadataUrl: openIdMetadataUrl,
+          ToBotFromChannelTokenIssuer: AuthenticationConstants.ToBotFromChannelTokenIssuer,
+          ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
+          ToChannelFromBotLoginUrl: AuthenticationConstants.ToChannelFromBotLoginUrl,
+          ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
+          OAuthUrl: AuthenticationConstants.OAuthUrl,
+          CallerId: 'urn:botframework:azure',
+          ValidateAuthority: true,
+        }
+      : {}),
   };
 }
 
@@ -57,7 +73,7 @@ function adapterAuthOptions(config: Config, openIdMetadataUrl: string | null | u
  * Action.Execute invoke route, and the installation routes that record conversation references.
  */
 export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
-  const adapter = new TeamsAdapter(adapterAuthOptions(deps.config, deps.openIdMetadataUrl));
+  const adapter = new TeamsAdapter(adapterAuthOptions(deps.config, deps.openIdMetadataUrl), deps.credentialsFactory);
   const app = new Application({
     adapter,
     botAppId: deps.config.bot.id ?? '',
@@ -86,6 +102,13 @@ export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
       reply = { text: `Something went wrong on my side (ref ${ref}). Nothing was changed; please try again, or give the ref to your admin.` };
     }
     await sendReply(context, reply);
+  });
+
+  app.adaptiveCards.actionExecute(/.*/, async (context) => {
+    const logger = turnLogger(deps.logger, context, newRef(deps.random));
+    if (!(await sameTenant(context, deps, logger, false))) return 'This bot serves another organisation.';
+    logger.info({ verb: String((context.activity.value as { action?: { verb?: unknown } })?.action?.verb ?? '') }, 'unknown card action');
+    return 'That button is not something I recognise any more. Say `help` to see what I can do.';
   });
 
   app.conversationUpdate('membersAdded', async (context) => {
@@ -127,11 +150,11 @@ export async function sendReply(context: TurnContext, reply: Reply): Promise<voi
   }
 }
 
-async function sameTenant(context: TurnContext, deps: TeamsAppDeps, logger: Logger): Promise<boolean> {
+async function sameTenant(context: TurnContext, deps: TeamsAppDeps, logger: Logger, reply = true): Promise<boolean> {
   const tenant = turnInfoOf(context).tenantId;
   if (tenant === null || tenant === deps.config.tenantId.toLowerCase()) return true;
   logger.warn({ tenant }, 'activity from another tenant refused');
-  await context.sendActivity('This bot serves another organisation, so it cannot help you here.');
+  if (reply) await context.sendActivity('This bot serves another organisation, so it cannot help you here.');
   return false;
 }
 
