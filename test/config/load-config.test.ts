@@ -84,3 +84,11 @@ describe('loadConfig', () => {
     for (const name of read) expect(documented.has(name!), `${name} is read but not documented`).toBe(true);
   });
 });
+
+describe('README', () => {
+  it('documents every configuration variable', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const v of CONFIG_VARIABLES) expect(readme, v.name).toContain(`| \`${v.name}\` |`);
+  });
+});
