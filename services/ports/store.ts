@@ -6,6 +6,8 @@
  * clocks, so no repository reads the database's or the machine's clock.
  */
 
+import type { Campaigns, CohortMembers, Cohorts, DirectoryUsers, SyncRuns } from './campaign-store.js';
+
 // ---------------------------------------------------------------------------------------------
 // SQL executor: the escape hatch for repositories implemented inside services/store/.
 // Declared here so this port imports nothing; `services/store/sql.ts` re-exports it with helpers.
@@ -127,6 +129,11 @@ export interface Repositories {
   conversations: ConversationRefs;
   leases: Leases;
   settings: Settings;
+  campaigns: Campaigns;
+  cohorts: Cohorts;
+  members: CohortMembers;
+  directoryUsers: DirectoryUsers;
+  syncRuns: SyncRuns;
 }
 
 export interface Store extends Repositories {

@@ -1,7 +1,9 @@
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { Repositories, Store, TransactionOptions } from '../ports/store.js';
+import { SqlCampaigns, SqlCohorts } from './campaigns.js';
 import { SqlConversationRefs } from './conversation-refs.js';
+import { SqlCohortMembers, SqlDirectoryUsers, SqlSyncRuns } from './members.js';
 import { SqlLeases } from './leases.js';
 import { migrate, type Migration } from './migrate.js';
 import { openDriver } from './open-driver.js';
@@ -18,16 +20,18 @@ export function bindRepositories(db: SqlExecutor): Repositories {
     conversations: new SqlConversationRefs(db),
     leases: new SqlLeases(db),
     settings: new SqlSettings(db),
+    campaigns: new SqlCampaigns(db),
+    cohorts: new SqlCohorts(db),
+    members: new SqlCohortMembers(db),
+    directoryUsers: new SqlDirectoryUsers(db),
+    syncRuns: new SqlSyncRuns(db),
   };
 }
 
+export interface SqlStore extends Repositories {}
 export class SqlStore implements Store {
-  readonly conversations: Repositories['conversations'];
-  readonly leases: Repositories['leases'];
-  readonly settings: Repositories['settings'];
-
   constructor(readonly driver: SqlDriver) {
-    ({ conversations: this.conversations, leases: this.leases, settings: this.settings } = bindRepositories(driver));
+    Object.assign(this, bindRepositories(driver));
   }
 
   get kind() {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../services/ports/store.js';
-import { openStore } from '../../services/store/index.js';
+import { loadMigrations, openStore } from '../../services/store/index.js';
 import { silentLogger } from '../../services/system/logger.js';
 import { describeStoreContract } from './store-contract.js';
 
@@ -22,7 +22,7 @@ describe('embedded store in memory', () => {
       await a.settings.set('only-in-a', true);
       expect(await a.settings.get('only-in-a')).toBe(true);
       expect(await b.settings.get('only-in-a')).toBeUndefined();
-      expect((await b.driver.query('SELECT count(*) AS n FROM schema_migrations')).rows[0]!.n).toBe(3);
+      expect((await b.driver.query('SELECT count(*) AS n FROM schema_migrations')).rows[0]!.n).toBe((await loadMigrations()).length);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

@@ -18,6 +18,7 @@ import {
   jsonParam,
 } from '../../services/store/index.js';
 import { silentLogger } from '../../services/system/logger.js';
+import { describeCampaignRepositories } from './campaign-contract.js';
 
 const T0 = new Date(Date.UTC(2026, 0, 5, 9, 0, 0));
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -47,6 +48,8 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     afterAll(async () => {
       await store?.close();
     });
+
+    describeCampaignRepositories(() => store);
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
