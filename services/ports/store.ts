@@ -6,6 +6,7 @@
  * clocks, so no repository reads the database's or the machine's clock.
  */
 
+import type { AuditLog } from './audit.js';
 import type { Campaigns, CohortMembers, Cohorts, DirectoryUsers, SyncRuns } from './campaign-store.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -134,6 +135,7 @@ export interface Repositories {
   members: CohortMembers;
   directoryUsers: DirectoryUsers;
   syncRuns: SyncRuns;
+  audit: AuditLog;
 }
 
 export interface Store extends Repositories {

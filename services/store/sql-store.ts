@@ -1,6 +1,7 @@
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { Repositories, Store, TransactionOptions } from '../ports/store.js';
+import { SqlAuditLog } from './audit-log.js';
 import { SqlCampaigns, SqlCohorts } from './campaigns.js';
 import { SqlConversationRefs } from './conversation-refs.js';
 import { SqlCohortMembers, SqlDirectoryUsers, SqlSyncRuns } from './members.js';
@@ -25,6 +26,7 @@ export function bindRepositories(db: SqlExecutor): Repositories {
     members: new SqlCohortMembers(db),
     directoryUsers: new SqlDirectoryUsers(db),
     syncRuns: new SqlSyncRuns(db),
+    audit: new SqlAuditLog(db),
   };
 }
 

@@ -221,3 +221,37 @@ export function describeCampaignRepositories(store: () => Store): void {
     });
   });
 }
+
+export function describeAuditLog(store: () => Store): void {
+  describe('audit log', () => {
+    it('appends a hash chain that verifies; concurrent appends stay one chain', async () => {
+      const cohortId = randomUUID();
+      const first = await store().audit.append({ at: T0, actor: 'u1', action: 'cohort.advance', cohortId, before: { stage: 'planned' }, after: { stage: 'nudging' }, details: { gates: [{ name: 'x', ok: true }], note: 'ünï' }, graphRequestId: 'req-1' });
+      expect(first.hash).toMatch(/^[0-9a-f]{64}$/);
+      await Promise.all(Array.from({ length: 10 }, (_, i) => store().audit.append({ at: at(i), actor: `u${i}`, action: 'test.concurrent', cohortId })));
+      const recent = await store().audit.recent({ cohortId, limit: 50 });
+      expect(recent).toHaveLength(11);
+      expect(recent.at(-1)).toMatchObject({ action: 'cohort.advance', details: { note: 'ünï' }, graphRequestId: 'req-1' });
+      const v = await store().audit.verify();
+      expect(v.ok).toBe(true);
+    });
+
+    it('refuses updates and deletes, and detects a row edited behind its back', async () => {
+      const e = await store().audit.append({ at: T0, actor: 'someone', action: 'exemption.grant', subject: 'user-x', details: { days: 14 } });
+      await expect(store().driver.query('UPDATE audit_log SET actor = $1 WHERE seq = $2', ['mallory', e.seq])).rejects.toThrow(/append-only/);
+      await expect(store().driver.query('DELETE FROM audit_log WHERE seq = $1', [e.seq])).rejects.toThrow(/append-only/);
+      await store().driver.exec('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
+      try {
+        await store().driver.query(`UPDATE audit_log SET details = '{"days": 365}'::jsonb WHERE seq = $1`, [e.seq]);
+        const v = await store().audit.verify();
+        expect(v).toMatchObject({ ok: false, brokenAt: e.seq });
+        if (!v.ok) expect(v.reason).toMatch(/changed after it was written/);
+        // put it back, so the shared database's chain verifies again for later tests
+        await store().driver.query(`UPDATE audit_log SET details = '{"days": 14}'::jsonb WHERE seq = $1`, [e.seq]);
+        expect((await store().audit.verify()).ok).toBe(true);
+      } finally {
+        await store().driver.exec('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update');
+      }
+    });
+  });
+}
