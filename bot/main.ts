@@ -17,7 +17,10 @@ import { openStore } from '../services/store/index.js';
 import { SystemClock, SystemRandom } from '../services/system/clock.js';
 import { createLogger } from '../services/system/logger.js';
 import { CommandRouter } from './command-router.js';
-import { buildCommandTable, type DemoControls } from './commands/index.js';
+import { buildCardActions, buildCommandTable, type CommandDeps, type DemoControls } from './commands/index.js';
+import { CardActionRouter } from './card-actions.js';
+import { CampaignService } from '../services/campaigns/campaign-service.js';
+import { GraphStrengths } from '../services/graph/graph-policies.js';
 import { createHttpApp, listen } from './http-server.js';
 import { createTeamsBot } from './teams-app.js';
 
@@ -83,8 +86,11 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
 
   const directory = new GraphDirectory(graph);
   const access = new AccessResolver(directory, config.roles);
+  const campaigns = new CampaignService({ store, directory, strengths: new GraphStrengths(graph), clock, random });
   let router: CommandRouter;
-  router = new CommandRouter(buildCommandTable({ directory, router: () => router, demo: o.demo ?? null }));
+  const commandDeps: CommandDeps = { directory, router: () => router, campaigns: { campaigns, store, clock }, demo: o.demo ?? null };
+  router = new CommandRouter(buildCommandTable(commandDeps));
+  const cardActions = new CardActionRouter(buildCardActions(commandDeps));
   const bot = createTeamsBot({
     config,
     logger,
@@ -92,6 +98,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     now: () => clock.now(),
     access,
     router,
+    cardActions,
     conversations: store.conversations,
     openIdMetadataUrl: o.openIdMetadataUrl ?? config.bot.openIdMetadataUrl,
     onTurnError: o.onTurnError,

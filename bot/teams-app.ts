@@ -5,6 +5,7 @@ import type { Config } from '../services/config/load-config.js';
 import { AccessResolver } from '../services/access/access-resolver.js';
 import type { Random } from '../services/ports/clock.js';
 import type { Logger } from '../services/ports/logger.js';
+import type { CardActionRouter } from './card-actions.js';
 import type { CommandRouter, Reply } from './command-router.js';
 import { actorOf, turnInfoOf } from './turn.js';
 
@@ -29,6 +30,7 @@ export interface TeamsAppDeps {
   now: () => Date;
   access: AccessResolver;
   router: CommandRouter;
+  cardActions: CardActionRouter;
   conversations: ConversationRefSink;
   /** ChannelData OpenID metadata override (sovereign clouds; local key in tests). */
   openIdMetadataUrl?: string | null;
@@ -105,10 +107,21 @@ export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
   });
 
   app.adaptiveCards.actionExecute(/.*/, async (context) => {
-    const logger = turnLogger(deps.logger, context, newRef(deps.random));
+    const ref = newRef(deps.random);
+    const logger = turnLogger(deps.logger, context, ref);
     if (!(await sameTenant(context, deps, logger, false))) return 'This bot serves another organisation.';
-    logger.info({ verb: String((context.activity.value as { action?: { verb?: unknown } })?.action?.verb ?? '') }, 'unknown card action');
-    return 'That button is not something I recognise any more. Say `help` to see what I can do.';
+    const action = (context.activity.value as { action?: { verb?: unknown; data?: unknown } } | undefined)?.action ?? {};
+    const verb = typeof action.verb === 'string' ? action.verb : '';
+    const actor = actorOf(context);
+    if (!actor.aadObjectId) return 'I could not tell who pressed that (no Entra object id), so I did nothing.';
+    try {
+      const access = await deps.access.resolve(actor.aadObjectId);
+      const result = await deps.cardActions.handle(verb, action.data, { actor: { ...actor, aadObjectId: actor.aadObjectId }, access, turn: turnInfoOf(context), logger, ref });
+      return 'card' in result ? (result.card as never) : result.message;
+    } catch (error) {
+      logger.error({ err: describeError(error), verb }, 'card action failed');
+      return `Something went wrong on my side (ref ${ref}). Nothing was changed; please try again.`;
+    }
   });
 
   app.conversationUpdate('membersAdded', async (context) => {

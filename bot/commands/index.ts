@@ -1,5 +1,7 @@
 import type { Directory } from '../../services/ports/directory.js';
+import type { CardActionSpec } from '../card-actions.js';
 import type { CommandRouter, CommandSpec, CommandTable, Reply } from '../command-router.js';
+import { campaignCardActions, campaignCommands, type CampaignCommandDeps } from './campaigns.js';
 import { helpCommand } from './help.js';
 import { whoamiCommand } from './whoami.js';
 
@@ -12,6 +14,7 @@ export interface DemoControls {
 export interface CommandDeps {
   directory: Directory;
   router: () => CommandRouter;
+  campaigns: CampaignCommandDeps;
   demo?: DemoControls | null;
 }
 
@@ -20,6 +23,7 @@ export function buildCommandTable(deps: CommandDeps): CommandTable {
     help: { kind: 'help', role: 'user', section: 'Everyone', summary: 'What you can ask me (only the commands you may use).', handler: helpCommand(() => deps.router().specs()) },
     whoami: { kind: 'whoami', role: 'user', section: 'Everyone', summary: 'Your Entra identity and your role here.', handler: whoamiCommand(deps.directory) },
   };
+  for (const spec of campaignCommands(deps.campaigns)) (table as Record<string, CommandSpec>)[spec.kind] = spec;
   if (deps.demo) {
     const demo = deps.demo;
     const spec: CommandSpec<'demo_role'> = {
@@ -32,4 +36,8 @@ export function buildCommandTable(deps: CommandDeps): CommandTable {
     table.demo_role = spec;
   }
   return table;
+}
+
+export function buildCardActions(deps: CommandDeps): CardActionSpec[] {
+  return [...campaignCardActions(deps.campaigns)];
 }

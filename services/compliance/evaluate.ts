@@ -13,9 +13,13 @@ export type ComplianceState =
   | 'aaguid_not_allowed'
   | 'single_point_of_failure'
   | 'break_glass'
+  | 'account_disabled'
   | 'pending_detail';
 
-export const COMPLIANCE_STATES: ComplianceState[] = ['compliant', 'no_passkey', 'wrong_kind', 'aaguid_not_allowed', 'single_point_of_failure', 'break_glass', 'pending_detail'];
+export const COMPLIANCE_STATES: ComplianceState[] = ['compliant', 'no_passkey', 'wrong_kind', 'aaguid_not_allowed', 'single_point_of_failure', 'break_glass', 'account_disabled', 'pending_detail'];
+
+/** States of people who are neither reminded nor counted in a cohort's readiness share. */
+export const EXCLUDED_FROM_READINESS: ComplianceState[] = ['break_glass', 'account_disabled'];
 
 /** States that count as "ready for enforcement" in gates and that stop reminders. */
 export function isCompliant(state: ComplianceState): boolean {
@@ -34,6 +38,8 @@ export interface CampaignRules {
 export interface MemberEvidence {
   tier: Tier;
   isBreakGlass: boolean;
+  /** False for disabled accounts: they cannot sign in at all, so they are neither reminded nor counted. */
+  accountEnabled?: boolean | null;
   report: ReportReading | null;
   /** `isPasswordlessCapable` from the report: a passkey the report did not name may exist. */
   passwordlessCapable: boolean | null;
@@ -87,7 +93,10 @@ export function evaluateCompliance(e: MemberEvidence, rules: CampaignRules): Com
   const base = { passkeys, needsDetail };
 
   if (e.isBreakGlass) {
-    return { ...base, qualifying: [], state: 'break_glass', reason: 'Emergency access (break-glass) account: excluded from every enforced policy and never reminded.', advice: '' };
+    return { ...base, needsDetail: false, qualifying: [], state: 'break_glass', reason: 'Emergency access (break-glass) account: excluded from every enforced policy and never reminded.', advice: '' };
+  }
+  if (e.accountEnabled === false) {
+    return { ...base, needsDetail: false, qualifying: [], state: 'account_disabled', reason: 'The account is disabled: it cannot sign in, so it is neither reminded nor counted.', advice: '' };
   }
   if (passkeys.length === 0 && !whfb) {
     if (needsDetail) {

@@ -1,4 +1,5 @@
-import type { Directory, DirectoryUser } from '../ports/directory.js';
+import { GRAPH_PAGE } from '../budgets.js';
+import type { Directory, DirectoryGroup, DirectoryMember, DirectoryUser } from '../ports/directory.js';
 import type { GraphGateway } from './graph-gateway.js';
 
 const USER_SELECT = 'id,userPrincipalName,displayName,mail,accountEnabled,userType,department,jobTitle,usageLocation,preferredLanguage';
@@ -24,9 +25,58 @@ function toUser(u: Record<string, unknown>): DirectoryUser {
   };
 }
 
+const GROUP_SELECT = 'id,displayName,description,groupTypes,securityEnabled,membershipRule';
+
+function toGroup(g: Record<string, unknown>): DirectoryGroup {
+  return {
+    id: String(g.id),
+    displayName: typeof g.displayName === 'string' ? g.displayName : '',
+    description: typeof g.description === 'string' ? g.description : null,
+    groupTypes: Array.isArray(g.groupTypes) ? (g.groupTypes as string[]) : [],
+    securityEnabled: typeof g.securityEnabled === 'boolean' ? g.securityEnabled : null,
+    membershipRule: typeof g.membershipRule === 'string' ? g.membershipRule : null,
+  };
+}
+
 /** `Directory` over Microsoft Graph (users, groups, directory roles). */
 export class GraphDirectory implements Directory {
   constructor(private readonly graph: GraphGateway) {}
+
+  async getGroup(id: string): Promise<DirectoryGroup | null> {
+    const g = await this.graph.getOrNull<Record<string, unknown>>(`/groups/${encodeURIComponent(id)}?$select=${GROUP_SELECT}`);
+    return g ? toGroup(g) : null;
+  }
+
+  async groupsNamed(name: string): Promise<DirectoryGroup[]> {
+    const groups = await this.graph.all<Record<string, unknown>>(`/groups?$filter=displayName eq ${odataString(name)}&$select=${GROUP_SELECT}&$top=999`);
+    return groups.map(toGroup);
+  }
+
+  async groupsStartingWith(text: string, limit: number): Promise<DirectoryGroup[]> {
+    const body = await this.graph.get<{ value: Record<string, unknown>[] }>(`/groups?$filter=startsWith(displayName,${odataString(text)})&$select=${GROUP_SELECT}&$top=${Math.min(Math.max(limit, 1), 999)}`);
+    return body.value.map(toGroup);
+  }
+
+  async transitiveUserMembers(groupId: string): Promise<DirectoryMember[]> {
+    const members = await this.graph.all<Record<string, unknown>>(
+      `/groups/${encodeURIComponent(groupId)}/transitiveMembers/microsoft.graph.user?$select=id,userPrincipalName,displayName,accountEnabled,userType&$top=${GRAPH_PAGE.members}&$count=true`,
+      { headers: { ConsistencyLevel: 'eventual' } },
+    );
+    return members.map((m) => ({
+      id: String(m.id).toLowerCase(),
+      userPrincipalName: typeof m.userPrincipalName === 'string' ? m.userPrincipalName : '',
+      displayName: typeof m.displayName === 'string' ? m.displayName : '',
+      accountEnabled: typeof m.accountEnabled === 'boolean' ? m.accountEnabled : null,
+      userType: typeof m.userType === 'string' ? m.userType : null,
+    }));
+  }
+
+  async usersNamed(name: string, limit: number): Promise<DirectoryUser[]> {
+    const body = await this.graph.get<{ value: Record<string, unknown>[] }>(
+      `/users?$filter=displayName eq ${odataString(name)}&$select=${USER_SELECT}&$top=${Math.min(Math.max(limit, 1), 999)}`,
+    );
+    return body.value.map(toUser);
+  }
 
   async getUser(idOrUpn: string): Promise<DirectoryUser | null> {
     const u = await this.graph.getOrNull<Record<string, unknown>>(`/users/${encodeURIComponent(idOrUpn)}?$select=${USER_SELECT}`);

@@ -4,11 +4,11 @@ import type { TokenCredential } from '@azure/identity';
 import type { BudgetTable } from '../budgets.js';
 import { GRAPH_PAGE } from '../budgets.js';
 import { costOfGraphRequest } from '../graph-budget.js';
-import type { Pacer } from '../pacing/pacer.js';
+import type { Pacer, Priority } from '../pacing/pacer.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { GraphRequestError, kindOfStatus } from './graph-errors.js';
-import { createRetryHandler, newTraffic, PacingMiddleware, parseRetryAfterMs, RETRYABLE, UndiciFetchHandler, type GraphTraffic } from './graph-middleware.js';
+import { createRetryHandler, newTraffic, PacingMiddleware, PacingOptions, parseRetryAfterMs, RETRYABLE, UndiciFetchHandler, type GraphTraffic } from './graph-middleware.js';
 
 export type GraphVersion = 'v1.0' | 'beta';
 
@@ -16,6 +16,8 @@ export interface GraphCallOptions {
   version?: GraphVersion;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Background work (sync, fan-out) yields the budget to people waiting in chat. Default interactive. */
+  priority?: Priority;
 }
 
 export interface GraphResult<T> {
@@ -145,7 +147,7 @@ export class GraphGateway {
         const permits = [];
         for (const p of pending) {
           const cost = costOfGraphRequest(p.item.method, p.item.url);
-          permits.push(await this.o.pacer.acquire(cost.budget, cost.units, '', opts.signal));
+          permits.push(await this.o.pacer.acquire(cost.budget, cost.units, '', opts.signal, opts.priority ?? 'interactive'));
         }
         let response: GraphResult<{ responses?: { id: string; status: number; headers?: Record<string, string>; body?: unknown }[] }>;
         try {
@@ -205,6 +207,7 @@ export class GraphGateway {
     if (opts.version && !/^https:\/\//.test(path)) req = req.version(opts.version);
     if (opts.headers) req = req.headers(opts.headers);
     if (opts.signal) req = req.option('signal', opts.signal);
+    if (opts.priority) req = req.middlewareOptions([new PacingOptions(opts.priority)]);
     let raw: Response;
     try {
       raw = (method === 'GET'

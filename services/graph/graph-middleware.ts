@@ -5,9 +5,14 @@ import { rootCertificates } from 'node:tls';
 import type { BudgetTable } from '../budgets.js';
 import { GRAPH_RETRYABLE_STATUSES } from '../budgets.js';
 import { costOfGraphRequest } from '../graph-budget.js';
-import type { Pacer } from '../pacing/pacer.js';
+import type { Pacer, Priority } from '../pacing/pacer.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
+
+/** Per-request pacing priority, carried to the pacing middleware as an SDK middleware option. */
+export class PacingOptions {
+  constructor(readonly priority: Priority) {}
+}
 
 /** What the gateway learns about each request (counted for benchmarks and tests). */
 export interface GraphTraffic {
@@ -52,7 +57,8 @@ export class PacingMiddleware implements Middleware {
     // `$batch` envelopes are free; the gateway paces each inner request itself.
     const isBatch = url.pathname.endsWith('/$batch');
     const cost = costOfGraphRequest(method, url.pathname + url.search);
-    const permit = isBatch ? null : await this.pacer.acquire(cost.budget, cost.units);
+    const options = context.middlewareControl?.getMiddlewareOptions(PacingOptions) as PacingOptions | undefined;
+    const permit = isBatch ? null : await this.pacer.acquire(cost.budget, cost.units, '', undefined, options?.priority ?? 'interactive');
     this.traffic.requests++;
     const b = (this.traffic.byBudget[cost.budget] ??= { requests: 0, throttled: 0 });
     b.requests++;

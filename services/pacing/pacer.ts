@@ -4,7 +4,8 @@ import type { Clock } from '../ports/clock.js';
 /**
  * Keeps each documented budget from the one budget table, so 429s are rare rather than the pacing
  * mechanism. One sliding-window log per budget (and per scope, e.g. per conversation for the Bot
- * Connector's per-thread limits). Callers wait their turn in FIFO order.
+ * Connector's per-thread limits). Callers wait their turn: interactive before background, then in
+ * arrival order.
  *
  * A slot is stamped when the request is sent and re-stamped when its response arrives: the service
  * counts a request on arrival, which lies between the two, so counting from the later time can never
@@ -28,62 +29,101 @@ interface Entry {
   units: number;
 }
 
+/** Interactive work (a person waiting in chat) goes before background work (sync, fan-out). */
+export type Priority = 'interactive' | 'background';
+
+interface Waiter {
+  units: number;
+  priority: number;
+  seq: number;
+  start: number;
+  resolve: (p: Permit) => void;
+  reject: (e: unknown) => void;
+}
+
 interface Bucket {
+  key: BudgetKey;
   windows: RateWindow[];
   entries: Entry[];
-  /** FIFO chain: each acquire waits for the previous one to be granted. */
-  tail: Promise<void>;
+  queue: Waiter[];
+  pumping: boolean;
   blockedUntil: number;
-  waiting: number;
+  /** Wakes the pump early when a higher-priority waiter arrives. */
+  wake: AbortController | null;
 }
 
 export class Pacer {
   private readonly buckets = new Map<string, Bucket>();
   private readonly stats = new Map<BudgetKey, PacerStats>();
+  private seq = 0;
 
   constructor(
     private readonly budgets: BudgetTable,
     private readonly clock: Clock,
   ) {}
 
-  /** Waits until `units` fit in every window of the budget (for `scope`, if the budget is scoped). */
-  async acquire(key: BudgetKey, units = 1, scope = '', signal?: AbortSignal): Promise<Permit> {
+  /**
+   * Waits until `units` fit in every window of the budget (for `scope`, if the budget is scoped).
+   * Waiters are served by priority, then in arrival order.
+   */
+  acquire(key: BudgetKey, units = 1, scope = '', signal?: AbortSignal, priority: Priority = 'interactive'): Promise<Permit> {
     const budget = this.budgets[key];
     const limit = Math.min(...budget.windows.map((w) => w.limit));
     // A request costlier than a whole window could never pass; charge it as a full window instead.
     const charge = Math.min(units, limit);
     const bucket = this.bucket(key, scope);
-    const previous = bucket.tail;
-    let release!: () => void;
-    bucket.tail = new Promise<void>((r) => (release = r));
-    bucket.waiting++;
-    const start = this.clock.nowMs();
-    try {
-      await previous;
-      for (;;) {
-        signal?.throwIfAborted();
-        const now = this.clock.nowMs();
-        const wait = Math.max(bucket.blockedUntil - now, this.waitFor(bucket, charge, now));
-        if (wait <= 0) break;
-        await this.clock.sleep(wait, signal);
-      }
-      const entry: Entry = { t: this.clock.nowMs(), units: charge };
-      bucket.entries.push(entry);
-      const s = this.statsFor(key);
-      s.acquired++;
-      s.units += charge;
-      s.waitedMs += this.clock.nowMs() - start;
-      let finished = false;
-      return {
-        done: () => {
-          if (finished) return;
-          finished = true;
-          entry.t = Math.max(entry.t, this.clock.nowMs());
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<Permit>((resolve, reject) => {
+      const waiter: Waiter = { units: charge, priority: priority === 'interactive' ? 0 : 1, seq: this.seq++, start: this.clock.nowMs(), resolve, reject };
+      bucket.queue.push(waiter);
+      bucket.queue.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const i = bucket.queue.indexOf(waiter);
+          if (i >= 0) {
+            bucket.queue.splice(i, 1);
+            reject(signal.reason);
+          }
         },
-      };
+        { once: true },
+      );
+      if (bucket.queue[0] === waiter) bucket.wake?.abort();
+      if (!bucket.pumping) void this.pump(bucket);
+    });
+  }
+
+  private async pump(bucket: Bucket): Promise<void> {
+    bucket.pumping = true;
+    try {
+      while (bucket.queue.length > 0) {
+        const head = bucket.queue[0]!;
+        const now = this.clock.nowMs();
+        const wait = Math.max(bucket.blockedUntil - now, this.waitFor(bucket, head.units, now));
+        if (wait > 0) {
+          bucket.wake = new AbortController();
+          await this.clock.sleep(wait, bucket.wake.signal).catch(() => undefined);
+          bucket.wake = null;
+          continue;
+        }
+        bucket.queue.shift();
+        const entry: Entry = { t: this.clock.nowMs(), units: head.units };
+        bucket.entries.push(entry);
+        const s = this.statsFor(bucket.key);
+        s.acquired++;
+        s.units += head.units;
+        s.waitedMs += this.clock.nowMs() - head.start;
+        let finished = false;
+        head.resolve({
+          done: () => {
+            if (finished) return;
+            finished = true;
+            entry.t = Math.max(entry.t, this.clock.nowMs());
+          },
+        });
+      }
     } finally {
-      bucket.waiting--;
-      release();
+      bucket.pumping = false;
     }
   }
 
@@ -95,6 +135,7 @@ export class Pacer {
     const bucket = this.bucket(key, scope);
     bucket.blockedUntil = Math.max(bucket.blockedUntil, this.clock.nowMs() + Math.max(0, ms));
     this.statsFor(key).penalties++;
+    bucket.wake?.abort();
   }
 
   /** Milliseconds until the budget (scope) next has room for one unit; 0 when it has room now. */
@@ -138,7 +179,7 @@ export class Pacer {
     const id = scope ? `${key}|${scope}` : key;
     let b = this.buckets.get(id);
     if (!b) {
-      b = { windows: this.budgets[key].windows, entries: [], tail: Promise.resolve(), blockedUntil: 0, waiting: 0 };
+      b = { key, windows: this.budgets[key].windows, entries: [], queue: [], pumping: false, blockedUntil: 0, wake: null };
       this.buckets.set(id, b);
       if (scope) this.collectIdleScopes(key);
     }
@@ -150,7 +191,7 @@ export class Pacer {
     if (this.buckets.size % 1024 !== 0) return;
     const now = this.clock.nowMs();
     for (const [id, b] of this.buckets) {
-      if (!id.startsWith(`${key}|`) || b.waiting > 0 || b.blockedUntil > now) continue;
+      if (!id.startsWith(`${key}|`) || b.queue.length > 0 || b.pumping || b.blockedUntil > now) continue;
       const longest = Math.max(...b.windows.map((w) => w.windowMs));
       if (b.entries.every((e) => e.t <= now - longest)) this.buckets.delete(id);
     }

@@ -147,6 +147,8 @@ export interface Cohorts {
   /** All cohorts, or one campaign's, in creation order. */
   list(campaignId?: string): Promise<Cohort[]>;
   update(c: Cohort, expectedVersion: number): Promise<boolean>;
+  /** Member count and sync time only (no version bump: syncing never conflicts with a stage move). */
+  recordMembershipSync(id: string, memberCount: number, at: Date): Promise<void>;
   remove(id: string): Promise<boolean>;
 }
 

@@ -22,7 +22,25 @@ export interface DirectoryGroup {
   membershipRule: string | null;
 }
 
+export interface DirectoryMember {
+  id: string;
+  userPrincipalName: string;
+  displayName: string;
+  accountEnabled: boolean | null;
+  userType: string | null;
+}
+
 export interface Directory {
+  /** A group by object id; null when there is none. */
+  getGroup(id: string): Promise<DirectoryGroup | null>;
+  /** Groups whose display name is exactly `name` (case-insensitive, as Graph compares). */
+  groupsNamed(name: string): Promise<DirectoryGroup[]>;
+  /** Groups whose display name starts with `text` (suggestions for a name not found). */
+  groupsStartingWith(text: string, limit: number): Promise<DirectoryGroup[]>;
+  /** Every user in the group, nested groups flattened (pages of 999). */
+  transitiveUserMembers(groupId: string): Promise<DirectoryMember[]>;
+  /** Users whose display name is exactly `name`. */
+  usersNamed(name: string, limit: number): Promise<DirectoryUser[]>;
   /** By object id or UPN; null when there is no such user. */
   getUser(idOrUpn: string): Promise<DirectoryUser | null>;
   /** Users whose display name or UPN starts with `text` (at most `limit`). */

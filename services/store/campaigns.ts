@@ -202,6 +202,10 @@ export class SqlCohorts implements Cohorts {
     return r.rowCount === 1;
   }
 
+  async recordMembershipSync(id: string, memberCount: number, at: Date): Promise<void> {
+    await this.db.query('UPDATE cohorts SET member_count = $2, members_synced_at = $3 WHERE id = $1', [id, memberCount, at]);
+  }
+
   async remove(id: string): Promise<boolean> {
     const r = await this.db.query('DELETE FROM cohorts WHERE id = $1', [id]);
     return r.rowCount === 1;

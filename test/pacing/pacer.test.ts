@@ -105,3 +105,27 @@ describe('Pacer', () => {
     await expect(waiting).rejects.toThrow('shutting down');
   });
 });
+
+describe('Pacer priorities', () => {
+  it('serves an interactive request before queued background ones', async () => {
+    const clock = new FakeClock();
+    const pacer = new Pacer(DOCUMENTED_BUDGETS, clock);
+    const order: string[] = [];
+    const background = Array.from({ length: 8 }, (_, i) =>
+      pacer.acquire('graph.reports', 1, '', undefined, 'background').then((p) => {
+        order.push(`b${i}`);
+        p.done();
+      }),
+    );
+    await clock.advance(0);
+    expect(order).toEqual(['b0', 'b1', 'b2', 'b3', 'b4']); // the first window's worth
+    const interactive = pacer.acquire('graph.reports', 1, '', undefined, 'interactive').then((p) => {
+      order.push('i');
+      p.done();
+    });
+    for (let i = 0; i < 30; i++) await clock.advance(1_000);
+    await Promise.all([...background, interactive]);
+    expect(order.slice(5, 6)).toEqual(['i']);
+    expect(order).toHaveLength(9);
+  });
+});

@@ -1,0 +1,6 @@
+/** Every Action.Execute verb the cards use, in one place (card verbs are dot-namespaced). */
+export const VERBS = {
+  campaignCreate: 'campaign.create',
+} as const;
+
+export type Verb = (typeof VERBS)[keyof typeof VERBS];
