@@ -91,6 +91,11 @@ describe('directory audit log (authentication methods)', () => {
       ['User registered security info', T.gina, 'Passkey (synced)'],
     ]);
     expect(value[0]!.initiatedBy.user!.id).toBe(T.gina);
+    await h.clock.advance(1000);
+    await h.call('POST', `/_sim/users/${T.glass}/passkeys`, { body: { aaGuid: AAGUID.yubikey, passkeyType: 'deviceBound', initiatedBy: 'app' } });
+    const admin = (await h.get(LIST)).body.value[0] as Audit;
+    expect(admin).toMatchObject({ activityDisplayName: 'Admin registered security info', initiatedBy: { user: null, app: { appId: T.manifestId } } });
+    expect(admin.targetResources[0]!.id).toBe(T.glass);
   });
 
   it('logs a TAP created through Graph as an admin registration by the app, and its replacement as a delete', async () => {
