@@ -1,6 +1,7 @@
 import { costOfGraphRequest } from '../../graph-budget.js';
 import type { Clock, Random } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
+import type { DirectoryAuditLog } from './audit-log.js';
 import type { BudgetMeter, SimCounters } from './budget-meter.js';
 import type { FaultInjector } from './faults.js';
 import { badRequest, errorBody, GraphError, type SimRequest, type SimResponse } from './graph-http.js';
@@ -12,6 +13,7 @@ import type { TenantState } from './tenant-state.js';
 export interface GraphServiceDeps {
   state: TenantState;
   signIns: SignInEngine;
+  audits: DirectoryAuditLog;
   router: Router;
   clock: Clock;
   meter: BudgetMeter;
@@ -127,6 +129,7 @@ export class GraphService {
         query: new ODataQuery(req.rawQuery),
         state: this.d.state,
         signIns: this.d.signIns,
+        audits: this.d.audits,
         clock: this.d.clock,
         now: new Date(nowMs),
         version: req.version,

@@ -1,5 +1,6 @@
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
+import type { DirectoryAuditLog } from './audit-log.js';
 import { badRequest, type GraphVersion, type SimRequest, type SimResponse } from './graph-http.js';
 import { decodeToken, encodeToken, type ODataQuery } from './odata-query.js';
 import type { SignInEngine } from './sign-in-engine.js';
@@ -12,6 +13,8 @@ export interface RouteContext {
   query: ODataQuery;
   state: TenantState;
   signIns: SignInEngine;
+  /** The directory audit log (derived from the method change log). */
+  audits: DirectoryAuditLog;
   clock: Clock;
   now: Date;
   version: GraphVersion;

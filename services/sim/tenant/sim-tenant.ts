@@ -6,6 +6,7 @@ import type { Clock, Random } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import { SeededRandom } from '../../system/clock.js';
 import { silentLogger } from '../../system/logger.js';
+import { defaultAuditApp, DirectoryAuditLog, type AuditApp } from './audit-log.js';
 import { BudgetMeter, emptyCounters, type SimCounters } from './budget-meter.js';
 import { FaultInjector, type FailNextRule, type FaultPlan } from './faults.js';
 import { errorBody, GraphError, JSON_CONTENT_TYPE, type GraphVersion, type SimResponse } from './graph-http.js';
@@ -15,22 +16,25 @@ import type { GraphConditionalAccessPolicy, GraphFido2Configuration, GraphFido2M
 import { Router } from './route-kit.js';
 import { registerAuthMethodRoutes } from './routes/auth-methods.js';
 import { registerConditionalAccessRoutes } from './routes/conditional-access.js';
+import { registerDirectoryAuditRoutes } from './routes/directory-audits.js';
 import { registerDirectoryRoleRoutes } from './routes/directory-roles.js';
 import { registerGroupRoutes } from './routes/groups.js';
 import { registerMethodPolicyRoutes } from './routes/method-policies.js';
+import { registerOrganizationRoutes } from './routes/organization.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerSignInRoutes } from './routes/sign-ins.js';
 import { registerTeamsRoutes } from './routes/teams.js';
 import { registerUserRoutes } from './routes/users.js';
 import { SignInEngine } from './sign-in-engine.js';
-import { TenantState, type PasskeyRegistration } from './tenant-state.js';
+import { TenantState, type MethodActor, type PasskeyRegistration } from './tenant-state.js';
 import type { Version } from './versioned.js';
 
 export { ensureCertificate, type SimCertificate } from './certificate.js';
 export { loadTenantFile } from './load-tenant-file.js';
 export type { SimCounters, BudgetCounters } from './budget-meter.js';
 export type { FaultPlan, FailNextRule } from './faults.js';
-export type { PasskeyRegistration } from './tenant-state.js';
+export type { MethodActor, PasskeyRegistration } from './tenant-state.js';
+export type { AuditApp } from './audit-log.js';
 export { TenantState } from './tenant-state.js';
 export { chatIdFor } from './routes/teams.js';
 
@@ -67,6 +71,11 @@ export interface SimTenantOptions {
   onAppInstalled?: (e: AppInstalledEvent) => void;
   /** Return `$batch` responses in a shuffled (deterministic) order, as Graph may. Default false. */
   shuffleBatchResponses?: boolean;
+  /**
+   * The app Graph callers are taken to be: `initiatedBy.app` of audit entries for changes made
+   * through Graph. Default: the organisation's Teams app of the catalog (`appId` = its manifest id).
+   */
+  callerApp?: { appId: string; displayName: string; servicePrincipalId?: string };
 }
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -104,6 +113,16 @@ export class SimTenant {
     const seed = hashString(opts.tenant.tenant.id) ^ (opts.tenant.tenant.seed ?? 0);
     const state = new TenantState(opts.tenant, new SeededRandom(seed ^ 0x5eed));
     const signIns = new SignInEngine(state);
+    const fallbackApp = defaultAuditApp(opts.tenant);
+    const app: AuditApp = opts.callerApp
+      ? {
+          appId: opts.callerApp.appId,
+          displayName: opts.callerApp.displayName,
+          servicePrincipalId: opts.callerApp.servicePrincipalId ?? fallbackApp.servicePrincipalId,
+          servicePrincipalName: opts.callerApp.displayName,
+        }
+      : fallbackApp;
+    const audits = new DirectoryAuditLog(state, app);
     const router = new Router();
     registerUserRoutes(router);
     registerGroupRoutes(router);
@@ -113,6 +132,8 @@ export class SimTenant {
     registerConditionalAccessRoutes(router);
     registerMethodPolicyRoutes(router);
     registerSignInRoutes(router);
+    registerDirectoryAuditRoutes(router);
+    registerOrganizationRoutes(router);
     registerTeamsRoutes(router);
     const meter = new BudgetMeter(opts.budgets);
     const faults = new FaultInjector(opts.random ?? new SeededRandom(1));
@@ -122,6 +143,7 @@ export class SimTenant {
     const service = new GraphService({
       state,
       signIns,
+      audits,
       router,
       clock: opts.clock,
       meter,
@@ -191,12 +213,17 @@ export class SimTenant {
 
   // ---- changes made outside the bot -----------------------------------------------------------
 
-  registerPasskey(userId: string, p: PasskeyRegistration): GraphFido2Method {
-    return this.state.registerPasskey(userId, p, this.opts.clock.now());
+  /**
+   * The user registers a passkey in My Security Info (audited as "User registered security info");
+   * `by: 'app'` makes it an admin registration through Graph instead.
+   */
+  registerPasskey(userId: string, p: PasskeyRegistration, by: MethodActor = 'user'): GraphFido2Method {
+    return this.state.registerPasskey(userId, p, this.opts.clock.now(), by);
   }
 
-  removeAuthenticationMethod(userId: string, methodId: string): void {
-    this.state.removeMethod(this.state.requireUser(userId), methodId, this.opts.clock.now());
+  /** The user removes a method themselves (audited as "User deleted security info"), or an app does (`by: 'app'`). */
+  removeAuthenticationMethod(userId: string, methodId: string, by: MethodActor = 'user'): void {
+    this.state.removeMethod(this.state.requireUser(userId), methodId, this.opts.clock.now(), undefined, by);
   }
 
   addGroupMember(groupId: string, memberId: string): void {
@@ -315,7 +342,7 @@ export class SimTenant {
           this.setShuffleBatchResponses(b.shuffle === true);
           return reply(204);
         case 'POST /users/*/passkeys':
-          return reply(201, this.registerPasskey(seg[2]!, body as PasskeyRegistration));
+          return reply(201, this.registerPasskey(seg[2]!, body as PasskeyRegistration, b.initiatedBy === 'app' ? 'app' : 'user'));
         case 'DELETE /users/*/methods/*':
           this.removeAuthenticationMethod(seg[2]!, seg[4]!);
           return reply(204);

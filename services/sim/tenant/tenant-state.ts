@@ -36,6 +36,26 @@ export interface GroupChange {
   memberId?: string;
 }
 
+/**
+ * Who made an authentication-method change: the user themselves (self-service, in My Security Info)
+ * or an app calling Graph (an admin operation, e.g. the bot creating a TAP or deleting a passkey).
+ */
+export type MethodActor = 'user' | 'app';
+
+/**
+ * One authentication-method addition or removal made while the simulator runs. Methods from the
+ * tenant file predate the log and have no `added` entry. The directory audit log is derived from it.
+ */
+export interface MethodChange {
+  /** Order of the change within the run (ties at the same instant keep this order). */
+  seq: number;
+  atMs: number;
+  userId: string;
+  kind: 'added' | 'removed';
+  actor: MethodActor;
+  method: GraphAuthenticationMethod;
+}
+
 export interface Installation {
   installationId: string;
   teamsAppId: string;
@@ -133,6 +153,9 @@ export class TenantState {
   private seq = 0;
   /** Bumped on any change to methods (for report caches). */
   methodsVersion = 0;
+  /** Method additions and removals made during the run, sorted by (atMs, seq). */
+  readonly methodChanges: MethodChange[] = [];
+  private methodSeq = 0;
 
   constructor(
     file: TenantFile,
@@ -205,13 +228,21 @@ export class TenantState {
     return out;
   }
 
-  addMethod(user: SimUser, method: GraphAuthenticationMethod, now: Date): void {
+  addMethod(user: SimUser, method: GraphAuthenticationMethod, now: Date, actor: MethodActor = 'user'): void {
     user.authenticationMethods.push(method);
     user.registrationLastUpdated = now.toISOString();
     this.methodsVersion++;
+    this.logMethodChange({ atMs: now.getTime(), userId: user.id, kind: 'added', actor, method });
   }
 
-  removeMethod(user: SimUser, methodId: string, now: Date, type?: GraphAuthenticationMethod['@odata.type']): GraphAuthenticationMethod {
+  /** Removes a current method (tombstoned with its removal time); `actor` defaults to the user. */
+  removeMethod(
+    user: SimUser,
+    methodId: string,
+    now: Date,
+    type?: GraphAuthenticationMethod['@odata.type'],
+    actor: MethodActor = 'user',
+  ): GraphAuthenticationMethod {
     const idx = user.authenticationMethods.findIndex((m) => m.id === methodId && (!type || m['@odata.type'] === type));
     if (idx === -1) throw resourceNotFound(methodId);
     const [method] = user.authenticationMethods.splice(idx, 1);
@@ -220,10 +251,25 @@ export class TenantState {
     list.push({ method: method!, deletedMs: now.getTime() });
     user.registrationLastUpdated = now.toISOString();
     this.methodsVersion++;
+    this.logMethodChange({ atMs: now.getTime(), userId: user.id, kind: 'removed', actor, method: method! });
     return method!;
   }
 
-  registerPasskey(userIdOrUpn: string, p: PasskeyRegistration, now: Date): GraphFido2Method {
+  /** Appends to the method change log, keeping it sorted by time even if the clock stepped back. */
+  private logMethodChange(c: Omit<MethodChange, 'seq'>): void {
+    const change: MethodChange = { ...c, seq: ++this.methodSeq };
+    const log = this.methodChanges;
+    let i = log.length;
+    while (i > 0 && log[i - 1]!.atMs > change.atMs) i--;
+    log.splice(i, 0, change);
+  }
+
+  /** The highest change sequence number so far (0 when nothing changed). */
+  methodChangeSeq(): number {
+    return this.methodSeq;
+  }
+
+  registerPasskey(userIdOrUpn: string, p: PasskeyRegistration, now: Date, actor: MethodActor = 'user'): GraphFido2Method {
     const user = this.requireUser(userIdOrUpn);
     if (p.passkeyType !== 'deviceBound' && p.passkeyType !== 'synced') throw badRequest(`Invalid passkeyType '${String(p.passkeyType)}'.`);
     if (!GUID.test(p.aaGuid)) throw badRequest(`Invalid aaGuid '${p.aaGuid}'.`);
@@ -240,12 +286,15 @@ export class TenantState {
       attestationLevel,
       passkeyType: p.passkeyType,
     };
-    this.addMethod(user, method, now);
+    this.addMethod(user, method, now, actor);
     return method;
   }
 
-  /** Creates a Temporary Access Pass under the tenant's TAP policy; returns the method with its code. */
-  createTap(user: SimUser, body: unknown, now: Date): GraphTapMethod {
+  /**
+   * Creates a Temporary Access Pass under the tenant's TAP policy; returns the method with its code.
+   * Passes are created through Graph by an app, so the change is logged as an admin (`app`) one.
+   */
+  createTap(user: SimUser, body: unknown, now: Date, actor: MethodActor = 'app'): GraphTapMethod {
     const b = (isPlainObject(body) ? body : {}) as Record<string, unknown>;
     const policy = this.tapPolicy;
     if (policy.state !== 'enabled') {
@@ -274,7 +323,7 @@ export class TenantState {
       startMs = Math.max(s, now.getTime());
     }
     for (const old of user.authenticationMethods.filter((m) => m['@odata.type'] === '#microsoft.graph.temporaryAccessPassAuthenticationMethod')) {
-      this.removeMethod(user, old.id, now);
+      this.removeMethod(user, old.id, now, undefined, actor);
     }
     const code = this.tapCode(policy.defaultLength);
     const method: GraphTapMethod = {
@@ -289,7 +338,7 @@ export class TenantState {
       methodUsabilityReason: 'NotYetValid',
     };
     Object.assign(method, tapUsability(method, now.getTime()));
-    this.addMethod(user, method, now);
+    this.addMethod(user, method, now, actor);
     return method;
   }
 

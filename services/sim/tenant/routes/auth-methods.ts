@@ -69,7 +69,8 @@ function deleteOfType(segment: string) {
   const { type } = SEGMENTS[segment]!;
   return (ctx: RouteContext) => {
     const u = ctx.state.requireUser(ctx.params.userId!);
-    ctx.state.removeMethod(u, ctx.params.methodId!, ctx.now, type);
+    // A delete through Graph is an admin operation ("Admin deleted security info" in the audit log).
+    ctx.state.removeMethod(u, ctx.params.methodId!, ctx.now, type, 'app');
     return noContent();
   };
 }
@@ -78,7 +79,7 @@ function createTap(ctx: RouteContext) {
   const u = ctx.state.requireUser(ctx.params.userId!);
   const body = ctx.req.body ?? {};
   if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('Invalid request body.', 'badRequest');
-  const m = ctx.state.createTap(u, body, ctx.now);
+  const m = ctx.state.createTap(u, body, ctx.now, 'app');
   return created({ '@odata.context': contextUrl(ctx, `users('${u.id}')/authentication/temporaryAccessPassMethods/$entity`), ...m });
 }
 
