@@ -1,3 +1,4 @@
+import type { ConversationReference } from 'botbuilder';
 import type { Access, BotRole } from '../services/access/roles.js';
 import { parseCommand, USAGE, type Command, type CommandKind } from '../services/commands/parse-command.js';
 import type { Logger } from '../services/ports/logger.js';
@@ -12,6 +13,8 @@ export interface Reply {
 
 export interface CommandContext {
   actor: Actor & { aadObjectId: string };
+  /** Where to answer later (progress of long work): this turn's conversation. */
+  reference: Partial<ConversationReference>;
   access: Access;
   turn: TurnInfo;
   logger: Logger;

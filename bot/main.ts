@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +22,12 @@ import { buildCardActions, buildCommandTable, type CommandDeps, type DemoControl
 import { CardActionRouter } from './card-actions.js';
 import { CampaignService } from '../services/campaigns/campaign-service.js';
 import { GraphStrengths } from '../services/graph/graph-policies.js';
+import { GraphRegistrationSource } from '../services/graph/graph-registration-source.js';
+import { GraphUserAuth } from '../services/graph/graph-user-auth.js';
+import { Scheduler } from '../services/scheduler/scheduler.js';
+import { SyncCoordinator } from '../services/sync/sync-coordinator.js';
+import { SyncEngine } from '../services/sync/sync-engine.js';
+import { ConversationNotifier } from './notifier.js';
 import { createHttpApp, listen } from './http-server.js';
 import { createTeamsBot } from './teams-app.js';
 
@@ -87,8 +94,34 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   const directory = new GraphDirectory(graph);
   const access = new AccessResolver(directory, config.roles);
   const campaigns = new CampaignService({ store, directory, strengths: new GraphStrengths(graph), clock, random });
+  const holder = `${hostname()}:${process.pid}:${random.uuid().slice(0, 8)}`;
+  const engine = new SyncEngine({ store, directory, source: new GraphRegistrationSource(graph, logger.child({ component: 'sync' })), clock, random, logger: logger.child({ component: 'sync' }) });
+  const sync = new SyncCoordinator({ engine, store, clock, holder, logger: logger.child({ component: 'sync' }) });
+  let notifier: ConversationNotifier | null = null;
   let router: CommandRouter;
-  const commandDeps: CommandDeps = { directory, router: () => router, campaigns: { campaigns, store, clock }, demo: o.demo ?? null };
+  const commandDeps: CommandDeps = {
+    directory,
+    router: () => router,
+    campaigns: {
+      campaigns,
+      store,
+      clock,
+      onCohortAdded: (cohort) => {
+        // Read the new cohort at once; if a sync is already running, the next scheduled one covers it.
+        void sync.start({ kind: 'full', campaignId: cohort.campaignId }).then((s) => (s.started ? s.done.catch(() => undefined) : undefined));
+      },
+    },
+    status: {
+      store,
+      campaigns,
+      directory,
+      clock,
+      sync,
+      lookup: { store, auth: new GraphUserAuth(graph), clock },
+      notify: (reference, reply) => notifier?.notify(reference, reply) ?? Promise.resolve(false),
+    },
+    demo: o.demo ?? null,
+  };
   router = new CommandRouter(buildCommandTable(commandDeps));
   const cardActions = new CardActionRouter(buildCardActions(commandDeps));
   const bot = createTeamsBot({
@@ -104,6 +137,20 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     onTurnError: o.onTurnError,
     credentialsFactory: o.credentialsFactory,
   });
+  notifier = new ConversationNotifier(bot.adapter, config.bot.id ?? '', logger.child({ component: 'notifier' }));
+
+  let scheduler: Scheduler | null = null;
+  if (config.scheduler.enabled) {
+    scheduler = new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }), holder });
+    const runSync = (kind: 'full' | 'incremental') => async () => {
+      const s = await sync.start({ kind });
+      if (s.started) await s.done;
+    };
+    scheduler.start([
+      { name: 'sync.full', everyMs: config.scheduler.fullSyncEveryHours * 3600_000, run: runSync('full') },
+      { name: 'sync.incremental', everyMs: config.scheduler.incrementalSyncEveryMinutes * 60_000, run: runSync('incremental') },
+    ]);
+  }
 
   let graphCheckedAt = -Infinity;
   const http = createHttpApp({
@@ -135,6 +182,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     graph,
     logger,
     async close() {
+      await scheduler?.close();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
       await graph.close();

@@ -98,7 +98,7 @@ export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
     let reply: Reply;
     try {
       const access = await deps.access.resolve(actor.aadObjectId);
-      reply = await deps.router.handle(text, { actor: { ...actor, aadObjectId: actor.aadObjectId }, access, turn: turnInfoOf(context), logger, ref });
+      reply = await deps.router.handle(text, { actor: { ...actor, aadObjectId: actor.aadObjectId }, access, turn: turnInfoOf(context), logger, ref, reference: TurnContext.getConversationReference(context.activity) });
     } catch (error) {
       logger.error({ err: describeError(error) }, 'command failed');
       reply = { text: `Something went wrong on my side (ref ${ref}). Nothing was changed; please try again, or give the ref to your admin.` };
@@ -116,7 +116,7 @@ export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
     if (!actor.aadObjectId) return 'I could not tell who pressed that (no Entra object id), so I did nothing.';
     try {
       const access = await deps.access.resolve(actor.aadObjectId);
-      const result = await deps.cardActions.handle(verb, action.data, { actor: { ...actor, aadObjectId: actor.aadObjectId }, access, turn: turnInfoOf(context), logger, ref });
+      const result = await deps.cardActions.handle(verb, action.data, { actor: { ...actor, aadObjectId: actor.aadObjectId }, access, turn: turnInfoOf(context), logger, ref, reference: TurnContext.getConversationReference(context.activity) });
       return 'card' in result ? (result.card as never) : result.message;
     } catch (error) {
       logger.error({ err: describeError(error), verb }, 'card action failed');

@@ -46,6 +46,7 @@ function createdCard(c: Campaign, by: string): AdaptiveCardJson {
     deadline: c.deadline ?? 'none set',
     threshold: `${c.thresholdPct}% of a cohort`,
     createdBy: by,
+    nextSteps: `Next: add cohorts with \`cohort add <group> to ${c.name} as <tier0|tier1|workforce>\`, and break-glass accounts with \`breakglass add <user|group> to ${c.name}\`.`,
   });
 }
 
@@ -121,6 +122,7 @@ export function campaignCommands(d: CampaignCommandDeps): CommandSpec[] {
             enforcedPolicy: c.enforcedPolicyId ?? 'not created yet',
             breakGlass: bg.length === 0 ? 'none' : bg.map((b) => `${b.displayName} (${b.kind})`).join(', '),
             cohorts: rows,
+            noCohortsHint: `None yet: \`cohort add <group> to ${c.name} as <tier0|tier1|workforce>\`.`,
             warnings: warnings.join('\n\n'),
           }),
         ],

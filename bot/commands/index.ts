@@ -2,6 +2,7 @@ import type { Directory } from '../../services/ports/directory.js';
 import type { CardActionSpec } from '../card-actions.js';
 import type { CommandRouter, CommandSpec, CommandTable, Reply } from '../command-router.js';
 import { campaignCardActions, campaignCommands, type CampaignCommandDeps } from './campaigns.js';
+import { statusCommands, type StatusCommandDeps } from './status.js';
 import { helpCommand } from './help.js';
 import { whoamiCommand } from './whoami.js';
 
@@ -15,6 +16,7 @@ export interface CommandDeps {
   directory: Directory;
   router: () => CommandRouter;
   campaigns: CampaignCommandDeps;
+  status: StatusCommandDeps;
   demo?: DemoControls | null;
 }
 
@@ -23,7 +25,7 @@ export function buildCommandTable(deps: CommandDeps): CommandTable {
     help: { kind: 'help', role: 'user', section: 'Everyone', summary: 'What you can ask me (only the commands you may use).', handler: helpCommand(() => deps.router().specs()) },
     whoami: { kind: 'whoami', role: 'user', section: 'Everyone', summary: 'Your Entra identity and your role here.', handler: whoamiCommand(deps.directory) },
   };
-  for (const spec of campaignCommands(deps.campaigns)) (table as Record<string, CommandSpec>)[spec.kind] = spec;
+  for (const spec of [...campaignCommands(deps.campaigns), ...statusCommands(deps.status)]) (table as Record<string, CommandSpec>)[spec.kind] = spec;
   if (deps.demo) {
     const demo = deps.demo;
     const spec: CommandSpec<'demo_role'> = {

@@ -27,7 +27,7 @@ export interface Config {
   roles: { adminGroupIds: string[]; helpdeskGroupIds: string[] };
   budgetScale: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
-  scheduler: { enabled: boolean };
+  scheduler: { enabled: boolean; fullSyncEveryHours: number; incrementalSyncEveryMinutes: number };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -67,6 +67,8 @@ export const CONFIG_VARIABLES: { name: string; required: string; description: st
   { name: 'BUDGET_SCALE', required: 'no (1)', description: 'Multiplies every Graph/Teams budget (benchmarks against the simulators only).' },
   { name: 'LOG_LEVEL', required: 'no (info)', description: '`trace`, `debug`, `info`, `warn`, `error`, `fatal` or `silent`.' },
   { name: 'SCHEDULER', required: 'no (on)', description: '`on` or `off`: whether this process may take the scheduler lease (sync, reminders, drift watch).' },
+  { name: 'SYNC_FULL_HOURS', required: 'no (24)', description: 'Hours between scheduled full syncs (members, the whole registration report, changed passkeys).' },
+  { name: 'SYNC_INCREMENTAL_MINUTES', required: 'no (30)', description: 'Minutes between incremental syncs (members, and only the people whose security info changed, from the directory audit log).' },
 ];
 
 export function isLoopbackHost(hostname: string): boolean {
@@ -196,6 +198,9 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const rawScheduler = (get('SCHEDULER') ?? 'on').toLowerCase();
   if (!['on', 'off', 'true', 'false', '1', '0'].includes(rawScheduler)) errors.push(`SCHEDULER must be on or off, got "${rawScheduler}"`);
 
+  const fullHours = parsePositive(get('SYNC_FULL_HOURS') ?? '24', 'SYNC_FULL_HOURS', errors, 24 * 30);
+  const incrementalMinutes = parsePositive(get('SYNC_INCREMENTAL_MINUTES') ?? '30', 'SYNC_INCREMENTAL_MINUTES', errors, 24 * 60);
+
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -218,7 +223,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       roles: { adminGroupIds, helpdeskGroupIds },
       budgetScale,
       logLevel: rawLevel as Config['logLevel'],
-      scheduler: { enabled: ['on', 'true', '1'].includes(rawScheduler) },
+      scheduler: { enabled: ['on', 'true', '1'].includes(rawScheduler), fullSyncEveryHours: fullHours!, incrementalSyncEveryMinutes: incrementalMinutes! },
     },
   };
 }
@@ -227,6 +232,15 @@ function parsePort(raw: string, name: string, errors: string[]): number | null {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
     errors.push(`${name} must be a port number (0–65535), got "${raw}"`);
+    return null;
+  }
+  return n;
+}
+
+function parsePositive(raw: string, name: string, errors: string[], max: number): number | null {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || n > max) {
+    errors.push(`${name} must be a number above 0 and at most ${max}, got "${raw}"`);
     return null;
   }
   return n;

@@ -50,6 +50,9 @@ export class SqlCampaigns implements Campaigns {
   constructor(private readonly db: SqlExecutor) {}
 
   async create(c: Campaign): Promise<'ok' | 'name_taken'> {
+    // Checked first: inside a transaction a failed INSERT would abort the whole transaction.
+    const taken = await this.db.query('SELECT 1 FROM campaigns WHERE name_key = lower($1)', [c.name]);
+    if (taken.rowCount > 0) return 'name_taken';
     try {
       await this.db.query(
         `INSERT INTO campaigns (${CAMPAIGN_COLUMNS}, name_key)
@@ -157,8 +160,8 @@ export class SqlCohorts implements Cohorts {
 
   async create(c: Cohort): Promise<'ok' | 'name_taken' | 'group_taken'> {
     const taken = await this.db.query<{ which: string }>(
-      `SELECT CASE WHEN name_key = lower($1) THEN 'name' ELSE 'group' END AS which FROM cohorts
-       WHERE name_key = lower($1) OR (campaign_id = $2 AND group_id = $3) LIMIT 1`,
+      `SELECT CASE WHEN campaign_id = $2 AND group_id = $3 THEN 'group' ELSE 'name' END AS which FROM cohorts
+       WHERE name_key = lower($1) OR (campaign_id = $2 AND group_id = $3) ORDER BY 1 LIMIT 1`,
       [c.name, c.campaignId, c.groupId],
     );
     if (taken.rows[0]) return taken.rows[0].which === 'name' ? 'name_taken' : 'group_taken';

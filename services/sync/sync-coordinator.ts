@@ -16,14 +16,23 @@ export type SyncStart = { started: true; done: Promise<SyncSummary> } | { starte
  * are marked failed when the next one starts.
  */
 export class SyncCoordinator {
+  /** The lease is re-entrant for its holder, so this process also remembers that it is running one. */
+  private busy = false;
+
   constructor(
     private readonly d: { engine: SyncEngine; store: Store; clock: Clock; holder: string; logger: Logger },
   ) {}
 
   async start(o: SyncOptions): Promise<SyncStart> {
     const { store, clock, holder } = this.d;
-    const lease = await store.leases.tryAcquire(SYNC_LEASE, holder, LEASE_TTL_MS, clock.now());
+    if (this.busy) return { started: false, running: (await store.syncRuns.running()).at(-1) ?? null, holder };
+    this.busy = true;
+    const lease = await store.leases.tryAcquire(SYNC_LEASE, holder, LEASE_TTL_MS, clock.now()).catch((e: unknown) => {
+      this.busy = false;
+      throw e;
+    });
     if (!lease.acquired) {
+      this.busy = false;
       const running = (await store.syncRuns.running()).at(-1) ?? null;
       return { started: false, running, holder: lease.holder };
     }
@@ -47,6 +56,7 @@ export class SyncCoordinator {
         stop.abort();
         await renewing;
         await store.leases.release(SYNC_LEASE, holder).catch(() => undefined);
+        this.busy = false;
       }
     })();
     return { started: true, done };
