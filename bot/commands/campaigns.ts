@@ -142,6 +142,22 @@ export function campaignCommands(d: CampaignCommandDeps): CommandSpec[] {
     },
   };
 
+  const set: CommandSpec<'campaign_set'> = {
+    kind: 'campaign_set',
+    role: 'admin',
+    section: 'Campaigns',
+    summary: 'Change one setting: deadline, threshold, aaguid-allow, aaguid-block, cadence, hours, weekends, timezone, soak-days, failure-max, min-warnings, helpdesk, helpdesk-channel, exemption-days, tap-minutes, tap-once, escalation, guard, guard-share, guard-window, approval-hours, lockout-check.',
+    handler: async (cmd, ctx): Promise<Reply> => {
+      const r = await d.campaigns.setCampaignSetting(cmd.name, cmd.key, cmd.value, ctx.actor.aadObjectId, {
+        conversationId: ctx.turn.conversationId,
+        serviceUrl: ctx.turn.serviceUrl,
+        conversationType: ctx.turn.conversationType,
+      });
+      if (!r.ok) return { text: r.message };
+      return { text: `${r.value.campaign.name}: ${r.value.said}` };
+    },
+  };
+
   const breakglass: CommandSpec<'breakglass_add'> = {
     kind: 'breakglass_add',
     role: 'admin',
@@ -201,7 +217,7 @@ export function campaignCommands(d: CampaignCommandDeps): CommandSpec[] {
     },
   };
 
-  return [create, list, show, remove, breakglass, cohortAdd, cohortRemove, cohorts] as CommandSpec[];
+  return [create, list, show, set, remove, breakglass, cohortAdd, cohortRemove, cohorts] as CommandSpec[];
 }
 
 const campaignFormData = z.object({

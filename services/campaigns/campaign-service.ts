@@ -3,6 +3,7 @@ import type { Clock, Random } from '../ports/clock.js';
 import type { Directory, DirectoryGroup } from '../ports/directory.js';
 import type { Store } from '../ports/store.js';
 import { describeGroup, describePrincipal, describeUser, isGuid, resolveGroup, resolvePrincipal, type Resolution } from '../directory/resolve.js';
+import { applySetting, type SettingContext } from './apply-setting.js';
 
 /** Expected failures as values with a code (STYLE.md): they become one-line replies. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
@@ -121,6 +122,30 @@ export class CampaignService {
     return fail('cohort_not_found', `There is no cohort called "${name.trim()}".${hint}`);
   }
 
+  async setCampaignSetting(name: string, key: string, value: string, actor: string, channel: SettingContext['channel']): Promise<Outcome<{ campaign: Campaign; said: string }>> {
+    const found = await this.findCampaign(name);
+    if (!found.ok) return found;
+    const campaign = found.value;
+    const resolvedUsers = new Map<string, string | null>();
+    if (key === 'helpdesk' && value.toLowerCase() !== 'none') {
+      for (const w of value.split(/[,\s]+/).filter(Boolean)) {
+        const u = await this.d.directory.getUser(w);
+        resolvedUsers.set(w.toLowerCase(), u ? u.id.toLowerCase() : null);
+      }
+    }
+    const now = this.d.clock.now();
+    const r = applySetting(campaign, key, value, { today: now.toISOString().slice(0, 10), channel, resolvedUsers, hasPolicies: campaign.reportOnlyPolicyId !== null || campaign.enforcedPolicyId !== null });
+    if (!r.ok) return fail('setting_invalid', r.message);
+    const next = { ...r.campaign, updatedAt: now };
+    const saved = await this.d.store.transaction(async (repos) => {
+      const ok = await repos.campaigns.update(next, campaign.version);
+      if (ok) await repos.audit.append({ at: now, actor, action: 'campaign.set', campaignId: campaign.id, subject: key, before: settingSnapshot(campaign), after: settingSnapshot(next), details: { key, value } });
+      return ok;
+    });
+    if (!saved) return fail('campaign_changed', 'Someone changed the campaign at the same moment; nothing was changed. Please try again.');
+    return { ok: true, value: { campaign: { ...next, version: campaign.version + 1 }, said: r.said } };
+  }
+
   async removeCampaign(name: string, actor: string): Promise<Outcome<Campaign>> {
     const found = await this.findCampaign(name);
     if (!found.ok) return found;
@@ -236,6 +261,10 @@ function pickOne<T>(r: Resolution<T>, text: string, describe: (t: T) => string, 
       return fail(`${what.split(' ')[0]}_not_found`, `No ${what} "${text.trim()}" was found in Entra.${near}`);
     }
   }
+}
+
+function settingSnapshot(c: Campaign): Record<string, unknown> {
+  return { deadline: c.deadline, thresholdPct: c.thresholdPct, aaguidAllow: c.aaguidAllow, aaguidBlock: c.aaguidBlock, settings: c.settings };
 }
 
 export function summarizeCampaign(c: Campaign): Record<string, unknown> {

@@ -18,6 +18,7 @@ export type Command =
   | { kind: 'campaign_list' }
   | { kind: 'campaign_show'; name: string }
   | { kind: 'campaign_remove'; name: string }
+  | { kind: 'campaign_set'; name: string; key: string; value: string }
   | { kind: 'breakglass_add'; principal: string; campaign: string }
   | { kind: 'cohort_add'; group: string; campaign: string; tier: Tier; named: string | null }
   | { kind: 'cohort_remove'; cohort: string }
@@ -67,6 +68,7 @@ export const USAGE: Record<CommandKind, string> = {
   campaign_list: 'campaign list',
   campaign_show: 'campaign show <name>',
   campaign_remove: 'campaign remove <name>',
+  campaign_set: 'campaign set <name> <setting> <value>',
   breakglass_add: 'breakglass add <user|group> to <campaign>',
   cohort_add: 'cohort add <group> to <campaign> as <tier0|tier1|workforce> [named <name>]',
   cohort_remove: 'cohort remove <cohort>',
@@ -268,8 +270,10 @@ function parseCampaign(rest: string): ParseResult {
     case 'remove':
     case 'delete':
       return arg === '' ? missing('campaign_remove', 'which campaign') : ok({ kind: 'campaign_remove', name: unquote(arg) });
+    case 'set':
+      return parseCampaignSet(arg);
     default:
-      return fail('unknown_command', `"campaign ${sub}" is not a campaign command: use create, list, show or remove.`, USAGE.campaign_create, 'campaign list');
+      return fail('unknown_command', `"campaign ${sub}" is not a campaign command: use create, list, show, set or remove.`, USAGE.campaign_create, 'campaign list');
   }
 }
 
@@ -299,6 +303,25 @@ function parseCampaignCreate(arg: string): ParseResult {
     threshold = t;
   }
   return ok({ kind: 'campaign_create', name, deadline, strength, threshold });
+}
+
+/** Settings `campaign set` knows; the service validates each value. */
+export const CAMPAIGN_SETTING_KEYS = [
+  'deadline', 'threshold', 'aaguid-allow', 'aaguid-block', 'cadence', 'overdue-every', 'max-reminders', 'hours', 'weekends', 'timezone',
+  'soak-days', 'failure-max', 'min-warnings', 'helpdesk', 'helpdesk-channel', 'exemption-days', 'tap-minutes', 'tap-once',
+  'escalation', 'guard', 'guard-share', 'guard-window', 'approval-hours', 'lockout-check',
+] as const;
+
+function parseCampaignSet(arg: string): ParseResult {
+  if (arg === '') return missing('campaign_set', `the campaign, a setting and a value (settings: ${CAMPAIGN_SETTING_KEYS.join(', ')})`);
+  const words = arg.split(' ');
+  const at = words.findIndex((w, i) => i > 0 && (CAMPAIGN_SETTING_KEYS as readonly string[]).includes(w.toLowerCase()));
+  if (at < 0) return bad('campaign_set', `I could not find a setting in that. Settings: ${CAMPAIGN_SETTING_KEYS.join(', ')}.`);
+  const name = unquote(words.slice(0, at).join(' '));
+  const key = words[at]!.toLowerCase();
+  const value = words.slice(at + 1).join(' ').trim();
+  if (value === '') return missing('campaign_set', `the value for ${key}`);
+  return ok({ kind: 'campaign_set', name, key, value });
 }
 
 function parseBreakglass(rest: string): ParseResult {

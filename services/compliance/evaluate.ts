@@ -33,6 +33,8 @@ export interface CampaignRules {
   aaguidBlock: string[];
   /** The campaign's strength lets Windows Hello for Business satisfy it (the built-in phishing-resistant one does; passkeys-only does not). */
   windowsHelloForBusinessCounts: boolean;
+  /** Read synced-only people in detail to catch a lone passkey in an Entra-SSO password manager (default on). */
+  detectLockout?: boolean;
 }
 
 export interface MemberEvidence {
@@ -83,7 +85,7 @@ export function needsFido2Detail(e: MemberEvidence, rules: CampaignRules): boole
   // tier1 needs the kind when the report does not tell it; workforce needs the provider of a synced
   // passkey, to catch the only passkey living in a password manager that signs in with Entra.
   if (e.tier === 'tier1') return passkeys.some((p) => p.kind === 'unknown');
-  return true;
+  return rules.detectLockout !== false || passkeys.some((p) => p.kind === 'unknown');
 }
 
 export function evaluateCompliance(e: MemberEvidence, rules: CampaignRules): ComplianceDecision {

@@ -1,3 +1,4 @@
+import { effectiveSettings } from '../campaigns/campaign-settings.js';
 import type { Campaign, DirectoryUserRecord, MemberEvaluation, Tier } from '../ports/campaign-store.js';
 import { evaluateCompliance, needsFido2Detail, type CampaignRules, type ComplianceDecision, type MemberEvidence } from './evaluate.js';
 import { readRegistrationReport, type PasskeyView } from './passkeys.js';
@@ -8,6 +9,7 @@ export function rulesOf(campaign: Campaign): CampaignRules {
     aaguidBlock: campaign.aaguidBlock,
     // The built-in Phishing-resistant MFA strength allows windowsHelloForBusiness; passkeys-only does not.
     windowsHelloForBusinessCounts: campaign.strengthKind === 'phishing-resistant',
+    detectLockout: effectiveSettings(campaign.settings).detectPasswordManagerLockout,
   };
 }
 

@@ -48,11 +48,12 @@ export class Scheduler {
     this.loop = this.run(jobs);
   }
 
-  async close(): Promise<void> {
+  /** Stops; `release: false` walks away holding the lease, as a crashed process would (tests). */
+  async close(opts: { release?: boolean } = {}): Promise<void> {
     this.stop.abort();
     await this.loop;
     await Promise.allSettled([...this.running.values()]);
-    if (this.token !== null) await this.o.store.leases.release(SCHEDULER_LEASE, this.o.holder).catch(() => undefined);
+    if (this.token !== null && opts.release !== false) await this.o.store.leases.release(SCHEDULER_LEASE, this.o.holder).catch(() => undefined);
     this.token = null;
   }
 

@@ -73,6 +73,35 @@ describe('campaign commands', () => {
   });
 });
 
+describe('campaign settings', () => {
+  it('campaign set changes one setting, validated, audited', async () => {
+    expect(await say('admin', 'campaign set Passkeys 2027 aaguid-allow 2FC0579F-8113-47EA-B116-BB5A8DB9202A, cb69481e-8ff7-4039-93ec-0a2729a154a8')).toMatch(/accept only these 2 passkey models/);
+    expect(await say('admin', 'campaign set Passkeys 2027 cadence 3,14,7')).toMatch(/14, 7, 3 days before/);
+    expect(await say('admin', 'campaign set Passkeys 2027 hours 8-16')).toMatch(/between 8:00 and 16:00/);
+    expect(await say('admin', 'campaign set Passkeys 2027 timezone Mars/Olympus')).toMatch(/not a time zone name/);
+    expect(await say('admin', 'campaign set Passkeys 2027 aaguid-block not-a-guid')).toMatch(/not AAGUIDs: not-a-guid/);
+    expect(await say('admin', 'campaign set Passkeys 2027 exemption-days 30/10')).toMatch(/helpdesk may not grant more than admins/);
+    expect(await say('admin', `campaign set Passkeys 2027 helpdesk ${w.simUser('helpdesk').userPrincipalName}`)).toMatch(/1 helpdesk person/);
+    expect(await say('admin', 'campaign set Passkeys 2027 helpdesk nobody@nowhere.example')).toMatch(/No user found for: nobody@nowhere.example/);
+    expect(await say('admin', 'campaign set Passkeys 2027 helpdesk-channel here')).toMatch(/in the Teams channel/);
+    expect(await say('admin', 'campaign set Passkeys 2027 colour blue')).toMatch(/could not find a setting/);
+    expect(await say('user', 'campaign set Passkeys 2027 threshold 10')).toMatch(/is for admins/);
+    const c = (await w.bot.store.campaigns.findByName('Passkeys 2027'))!;
+    expect(c.aaguidAllow).toEqual(['2fc0579f-8113-47ea-b116-bb5a8db9202a', 'cb69481e-8ff7-4039-93ec-0a2729a154a8']);
+    expect(c.settings).toMatchObject({ cadenceDays: [14, 7, 3], workStartHour: 8, workEndHour: 16, helpdeskUserIds: [w.simUser('helpdesk').id] });
+    expect(c.thresholdPct).toBe(90);
+    expect((await w.bot.store.audit.recent({ campaignId: c.id, limit: 20 })).filter((e) => e.action === 'campaign.set')).toHaveLength(4);
+  });
+
+  it('helpdesk-channel here works from a channel with an @mention', async () => {
+    const admin = await w.user('admin');
+    const r = await w.world.channel.sendMessage(admin, 'campaign set Passkeys 2027 helpdesk-channel here', { channel: { teamId: '19:fakeTeam0000000000000000000001@thread.tacv2', channelId: '19:fakeChannel00000000000000000001@thread.tacv2' }, mentionBot: true });
+    expect(replyText(r.replies[0]!)).toMatch(/Requests for help go to this channel/);
+    const c = (await w.bot.store.campaigns.findByName('Passkeys 2027'))!;
+    expect((c.settings.helpdeskChannel as { conversationId: string }).conversationId).toMatch(/^19:fakeChannel/);
+  });
+});
+
 describe('cohorts and sync', () => {
   it('an ambiguous group name answers with the candidates; an unknown one says not found; nothing is created', async () => {
     const amb = await say('admin', `cohort add ${GROUP_NAMES.duplicate} to Passkeys 2027 as workforce`);
