@@ -11,6 +11,7 @@ import {
   permissionHintFor,
   permissionsToGrant,
 } from '../../services/graph/permissions.js';
+import { markdownTable } from '../../scripts/graph-permissions.js';
 import { Router } from '../../services/sim/tenant/route-kit.js';
 import { registerAuthMethodRoutes } from '../../services/sim/tenant/routes/auth-methods.js';
 import { registerConditionalAccessRoutes } from '../../services/sim/tenant/routes/conditional-access.js';
@@ -282,5 +283,19 @@ describe('adminConsentUrl', () => {
   it('refuses values that are not a tenant or a client id', () => {
     expect(() => adminConsentUrl('../common', 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee')).toThrow(RangeError);
     expect(() => adminConsentUrl('contoso.onmicrosoft.com', 'not-a-guid')).toThrow(RangeError);
+  });
+});
+
+describe('docs/permissions.md', () => {
+  const doc = readFileSync(join(root, 'docs/permissions.md'), 'utf8');
+
+  it('carries the table generated from GRAPH_PERMISSIONS (regenerate: npx tsx scripts/graph-permissions.ts --table)', () => {
+    expect(doc).toContain(markdownTable());
+    for (const p of GRAPH_PERMISSIONS) expect(doc).toContain(`\`${p.name}\``);
+  });
+
+  it('documents the admin-consent URL pattern and the grant script', () => {
+    expect(doc).toContain('https://login.microsoftonline.com/{tenant}/adminconsent?client_id={client id}');
+    expect(doc).toContain('scripts/grant-graph-permissions.sh');
   });
 });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES } from '../../services/config/load-config.js';
 import { permissionsToGrant } from '../../services/graph/permissions.js';
+import { parseCommand } from '../../services/commands/parse-command.js';
 import { parseEnvFile, placeholdersIn } from '../../scripts/package-app.js';
 import { parseBicep } from './bicep-lite.js';
 
@@ -30,6 +31,7 @@ interface ToolkitFile {
   environmentFolderPath?: string;
   provision?: Step[];
   deploy?: Step[];
+  publish?: Step[];
 }
 
 const project = parse(read('m365agents.yml')) as ToolkitFile;
@@ -84,7 +86,7 @@ describe('m365agents.yml (provision and deploy to Azure)', () => {
     expect(project.version).toMatch(/^v1\.\d+$/);
     expect(read('m365agents.yml')).toMatch(new RegExp(`m365-agents-toolkits/${project.version}/yaml\\.schema\\.json`));
     expect(project.environmentFolderPath).toBe('./env');
-    for (const step of [...project.provision!, ...project.deploy!]) expect(KNOWN_ACTIONS.has(step.uses), step.uses).toBe(true);
+    for (const step of [...project.provision!, ...project.deploy!, ...(project.publish ?? [])]) expect(KNOWN_ACTIONS.has(step.uses), step.uses).toBe(true);
   });
 
   it('provisions in the order the toolkit needs: app id, Azure, then the package built with both', () => {
@@ -118,7 +120,7 @@ describe('m365agents.yml (provision and deploy to Azure)', () => {
 
   it('refers only to files that exist', () => {
     const inputs: string[] = [];
-    for (const step of project.provision!) {
+    for (const step of [...project.provision!, ...project.publish!]) {
       const w = step.with ?? {};
       if (typeof w.manifestPath === 'string') inputs.push(w.manifestPath);
       for (const t of (w.templates as { path: string; parameters: string }[] | undefined) ?? []) inputs.push(t.path, t.parameters);
@@ -130,7 +132,7 @@ describe('m365agents.yml (provision and deploy to Azure)', () => {
     expect(inputs.length).toBeGreaterThanOrEqual(5);
     for (const p of inputs) expect(existsSync(join(root, p)), p).toBe(true);
     // Outputs go to the ignored build folder.
-    for (const step of project.provision!) {
+    for (const step of [...project.provision!, ...project.publish!]) {
       const out = step.with?.outputZipPath ?? step.with?.appPackagePath;
       if (typeof out === 'string') expect(out).toMatch(/^\.\/appPackage\/build\//);
     }
@@ -139,6 +141,9 @@ describe('m365agents.yml (provision and deploy to Azure)', () => {
   it('uses only variables the env templates define, earlier steps write, or the Bicep outputs', () => {
     const known = new Set([...Object.keys(devEnv), ...Object.keys(devSecrets)]);
     expect(unknownVariables([...project.provision!, ...project.deploy!], known)).toEqual([]);
+    // publish runs after provision, so provision's outputs are known by then.
+    expect(unknownVariables(project.publish!, known)).toEqual([]);
+    expect(project.publish!.map((s) => s.uses)).toContain('teamsApp/publishAppPackage');
     // The check can fail: a variable nobody defines is reported.
     expect(unknownVariables([{ uses: 'cli/runNpmCommand', with: { args: '${{NOBODY_DEFINES_THIS}}' } }], new Set())).toEqual(['cli/runNpmCommand: NOBODY_DEFINES_THIS']);
   });
@@ -279,5 +284,42 @@ else process.stdout.write('{}');
     rmSync(dir, { recursive: true, force: true });
     expect(r.status).toBe(0);
     expect(r.calls.some((c) => c.url.includes(`/servicePrincipals/${principalId}/appRoleAssignments`))).toBe(true);
+  });
+});
+
+describe('operator docs stay true to the repository', () => {
+  const guide = read('docs/operator-guide.md');
+  const permissionsDoc = read('docs/permissions.md');
+
+  it('cover install, a first campaign, roles, limits, backup/restore, replicas, upgrades, delivery errors and logs', () => {
+    for (const heading of ['## Install', '## Configure a first campaign', '## Roles', '## Limits', '## Database, backup and restore', '## Running several replicas', '## Upgrading', '## Troubleshooting delivery errors', '## Logs and health']) {
+      expect(guide).toContain(heading);
+    }
+    for (const status of ['403', '404', '429', '412']) expect(guide).toContain(`| ${status}`);
+  });
+
+  it('name only files that exist', () => {
+    const paths = new Set<string>();
+    for (const doc of [guide, permissionsDoc]) {
+      for (const m of doc.matchAll(/`((?:scripts|infra|env|appPackage|services|docs)\/[\w./-]+?)`/g)) paths.add(m[1]!);
+    }
+    expect(paths.size).toBeGreaterThan(5);
+    const generated = (p: string) => p.startsWith('appPackage/build/') || p.endsWith('.user') || p === 'env/.env.prod';
+    for (const p of paths) if (!generated(p)) expect(existsSync(join(root, p)), p).toBe(true);
+  });
+
+  it('quote the start-up errors as the store writes them', () => {
+    expect(read('services/store/migrate.ts')).toContain('database is newer than this bot: upgrade the bot (the database has migration');
+    expect(guide).toContain('database is newer than this bot: upgrade the bot (the database has migration');
+    expect(read('services/store/data-dir-lock.ts')).toContain('run one bot per DATA_DIR or set DATABASE_URL');
+    expect(guide).toContain('run one bot per DATA_DIR or set');
+    expect(read('services/store/migrate.ts')).toContain('was edited after it was applied; restore the file and put the change in a new migration');
+  });
+
+  it('use the chat commands the bot parses', () => {
+    const commands = [...guide.matchAll(/^\d+\.\s+`([^`]+)`/gm)].map((m) => m[1]!);
+    expect(commands.length).toBeGreaterThanOrEqual(5);
+    // `<placeholder>` stands for a value the admin fills in.
+    for (const c of commands) expect(parseCommand(c.replace(/<[^>]+>/g, 'breakglass@contoso.com')).ok, c).toBe(true);
   });
 });
