@@ -171,7 +171,7 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
       'the bot\'s sweep (one request per page instead of one per user). Sign-ins need Policy.Read.All as well, or ' +
       'appliedConditionalAccessPolicies is silently left out of every sign-in.',
     broaderAlternatives: ['UserAuthenticationMethod.Read.All (registration report only)', 'Directory.Read.All (sign-ins only)'],
-    withoutIt: 'No registration sync (status, reminders and gates have no data) and no report-only evidence for the sign-in gate.',
+    withoutIt: 'No registration sync (status, reminders and gates have no data) and no report-only evidence for the sign-in gate. Without Directory.Read.All beside it, the directory audit log (incremental sync) is not readable and every sync sweeps the whole report.',
     source: 'MGDC v1.0 includes/permissions/authenticationmethodsroot-list-userregistrationdetails-permissions.md, signin-list-permissions.md, includes/signins-roles-for-ca-data.md; graph-facts.md §3, §6. Needs Entra ID P1/P2.',
   },
   {
@@ -288,6 +288,19 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
     withoutIt: '`exempt` answers that the app cannot change the exemptions group; an admin adds the user to the group in the portal and the bot picks it up on the next sync.',
     unconfirmed: 'One revision of the Add members page listed "GroupMember.ReadWrite.All and User.ReadWrite.All" for user members; the current page lists GroupMember.ReadWrite.All. The bot asks only for the latter.',
     source: 'learn graph/api/group-post-members, graph/api/group-delete-members',
+  },
+  {
+    name: 'Directory.Read.All',
+    level: 'optional',
+    features: ['registration-sync'],
+    operations: [{ method: 'GET', path: '/auditLogs/directoryAudits', feature: 'registration-sync', alsoNeeds: ['AuditLog.Read.All'] }],
+    leastPrivilege:
+      'The directory audit log needs AuditLog.Read.All and Directory.Read.All together (the List directoryAudits page). The bot reads only ' +
+      'the "Authentication Methods" entries, to learn who registered or deleted security info since the last sync, so an incremental sync ' +
+      're-reads those people instead of the whole registration report. Directory.Read.All is broad, so it is optional.',
+    broaderAlternatives: ['Directory.ReadWrite.All'],
+    withoutIt: 'Incremental syncs cannot see who changed their security info, so every sync sweeps the whole registration report (one request per 999 people, within the reports budget) — slower on large tenants, same result.',
+    source: 'MGDC v1.0 includes/permissions/directoryaudit-list-permissions.md; resources/directoryaudit.md',
   },
   {
     name: 'Group.Create',
