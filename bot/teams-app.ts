@@ -3,6 +3,8 @@ import { AuthenticationConstants, type ServiceClientCredentialsFactory } from 'b
 import { Application, TeamsAdapter } from '@microsoft/teams-ai';
 import type { Config } from '../services/config/load-config.js';
 import { AccessResolver } from '../services/access/access-resolver.js';
+import { GraphRequestError } from '../services/graph/graph-errors.js';
+import { permissionDeniedMessage } from '../services/graph/permissions.js';
 import type { Random } from '../services/ports/clock.js';
 import type { Logger } from '../services/ports/logger.js';
 import type { CardActionRouter } from './card-actions.js';
@@ -101,7 +103,7 @@ export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
       reply = await deps.router.handle(text, { actor: { ...actor, aadObjectId: actor.aadObjectId }, access, turn: turnInfoOf(context), logger, ref, reference: TurnContext.getConversationReference(context.activity) });
     } catch (error) {
       logger.error({ err: describeError(error) }, 'command failed');
-      reply = { text: `Something went wrong on my side (ref ${ref}). Nothing was changed; please try again, or give the ref to your admin.` };
+      reply = { text: failureText(error, ref) };
     }
     await sendReply(context, reply);
   });
@@ -120,7 +122,7 @@ export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
       return 'card' in result ? (result.card as never) : result.message;
     } catch (error) {
       logger.error({ err: describeError(error), verb }, 'card action failed');
-      return `Something went wrong on my side (ref ${ref}). Nothing was changed; please try again.`;
+      return failureText(error, ref);
     }
   });
 
@@ -150,6 +152,23 @@ export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
   });
 
   return { adapter, app };
+}
+
+/**
+ * What a person is told when their request failed: a missing Graph permission names the permission
+ * (an admin can fix it); a busy service says so; anything else gets the reference to the logged error.
+ */
+export function failureText(error: unknown, ref: string): string {
+  if (error instanceof GraphRequestError) {
+    if (error.kind === 'forbidden') {
+      const m = permissionDeniedMessage(error.method, error.path);
+      if (m) return `${m} (ref ${ref})`;
+    }
+    if (error.kind === 'throttled' || error.kind === 'unavailable' || error.kind === 'timeout') {
+      return `Microsoft Graph is busy right now (ref ${ref}). Nothing was changed; please try again in a minute.`;
+    }
+  }
+  return `Something went wrong on my side (ref ${ref}). Nothing was changed; please try again, or give the ref to your admin.`;
 }
 
 export async function sendReply(context: TurnContext, reply: Reply): Promise<void> {

@@ -122,3 +122,18 @@ describe('conversation references', () => {
     expect(ref?.source).toBe('installation');
   });
 });
+
+describe('missing Graph permissions', () => {
+  it('a 403 from Graph names the permission to grant instead of a generic error', async () => {
+    w.world.sim.setFaults({ rate: 1, statuses: [403], pathPattern: 'transitiveMemberOf' });
+    try {
+      const r = await w.world.channel.sendMessage(await w.user('user'), 'whoami');
+      const text = replyText(r.replies[0]!);
+      expect(text).toMatch(/the bot's app has not been granted/);
+      expect(text).toMatch(/RoleManagement\.Read\.Directory|User\.Read\.All/);
+      expect(text).toMatch(/ref [0-9a-f]{8}/);
+    } finally {
+      w.world.sim.setFaults(null);
+    }
+  });
+});
