@@ -24,6 +24,9 @@ import { CampaignService } from '../services/campaigns/campaign-service.js';
 import { GraphStrengths } from '../services/graph/graph-policies.js';
 import { GraphRegistrationSource } from '../services/graph/graph-registration-source.js';
 import { GraphUserAuth } from '../services/graph/graph-user-auth.js';
+import { GraphDevices } from '../services/graph/graph-devices.js';
+import { ReadinessService } from '../services/insight/readiness-service.js';
+import { takeSnapshots } from '../services/insight/snapshots.js';
 import { Scheduler } from '../services/scheduler/scheduler.js';
 import { SyncCoordinator } from '../services/sync/sync-coordinator.js';
 import { SyncEngine } from '../services/sync/sync-engine.js';
@@ -95,8 +98,11 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   const access = new AccessResolver(directory, config.roles);
   const campaigns = new CampaignService({ store, directory, strengths: new GraphStrengths(graph), clock, random });
   const holder = `${hostname()}:${process.pid}:${random.uuid().slice(0, 8)}`;
-  const engine = new SyncEngine({ store, directory, source: new GraphRegistrationSource(graph, logger.child({ component: 'sync' })), clock, random, logger: logger.child({ component: 'sync' }) });
+  const registration = new GraphRegistrationSource(graph, logger.child({ component: 'sync' }));
+  const engine = new SyncEngine({ store, directory, source: registration, clock, random, logger: logger.child({ component: 'sync' }) });
   const sync = new SyncCoordinator({ engine, store, clock, holder, logger: logger.child({ component: 'sync' }) });
+  // New cohorts are read at once; a sync already running here is followed by another.
+  const onCohortAdded = (cohort: { campaignId: string }) => void sync.startOrQueue({ kind: 'full', campaignId: cohort.campaignId });
   let notifier: ConversationNotifier | null = null;
   let router: CommandRouter;
   const commandDeps: CommandDeps = {
@@ -106,10 +112,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
       campaigns,
       store,
       clock,
-      onCohortAdded: (cohort) => {
-        // Read the new cohort at once; if a sync is already running, the next scheduled one covers it.
-        void sync.start({ kind: 'full', campaignId: cohort.campaignId }).then((s) => (s.started ? s.done.catch(() => undefined) : undefined));
-      },
+      onCohortAdded,
     },
     status: {
       store,
@@ -119,6 +122,13 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
       sync,
       lookup: { store, auth: new GraphUserAuth(graph), clock },
       notify: (reference, reply) => notifier?.notify(reference, reply) ?? Promise.resolve(false),
+    },
+    insight: {
+      store,
+      directory,
+      campaigns,
+      readiness: new ReadinessService({ store, directory, devices: new GraphDevices(graph), source: registration, clock, logger: logger.child({ component: 'readiness' }) }),
+      onCohortAdded,
     },
     demo: o.demo ?? null,
   };
@@ -149,6 +159,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     scheduler.start([
       { name: 'sync.full', everyMs: config.scheduler.fullSyncEveryHours * 3600_000, run: runSync('full') },
       { name: 'sync.incremental', everyMs: config.scheduler.incrementalSyncEveryMinutes * 60_000, run: runSync('incremental') },
+      { name: 'snapshots.daily', everyMs: 3600_000, run: async () => void (await takeSnapshots(store, clock)) },
     ]);
   }
 

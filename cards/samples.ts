@@ -99,4 +99,32 @@ export const CARD_SAMPLES: Record<string, object> = {
     deadline: '2027-03-01',
     passkeys: [],
   },
+  readiness: {
+    title: 'the whole tenant',
+    population: 500,
+    slices: [
+      { legend: 'ready (has a suitable passkey)', value: 210 },
+      { legend: 'must register (device able)', value: 240 },
+      { legend: 'needs a device update first', value: 31 },
+      { legend: 'blocked by the passkey policy', value: 9 },
+    ],
+    facts: [
+      { legend: 'ready (has a suitable passkey)', value: '210' },
+      { legend: 'must register (device able)', value: '240' },
+    ],
+    donutFallback: 'ready: 210 · must register: 240 · needs a device update: 31 · blocked: 9',
+    groupsTitle: 'By group',
+    groups: [{ name: 'Engineering', line: '120 people · 58% ready · 6 need a device update · 0 blocked' }],
+    waves: [
+      { start: '2026-11-30', name: 'Pilot: Passkey Pilot', line: '5 new people · 80% ready · workforce' },
+      { start: '2026-12-14', name: 'Privileged: Tier 0 Administrators', line: '14 new people · 71% ready · tier0' },
+      { start: '2026-12-28', name: 'Wave 1: Engineering', line: '115 new people · 58% ready · workforce' },
+    ],
+    note: 'Registered devices were read for 280 people.',
+    canAccept: true,
+    campaigns: [{ name: 'Passkeys 2027' }],
+    defaultCampaign: 'Passkeys 2027',
+    acceptWaves: [{ groupId: 'cccccccc-cccc-4ccc-8ccc-000000000001', tier: 'workforce' }],
+  },
+  'readiness-accepted': { campaign: 'Passkeys 2027', lines: [{ text: 'Created cohort "Passkey Pilot" (workforce).' }, { text: 'Created cohort "Engineering" (workforce).' }] },
 };

@@ -71,6 +71,15 @@ export class GraphDirectory implements Directory {
     }));
   }
 
+  async securityGroups(limit: number): Promise<DirectoryGroup[]> {
+    const out: DirectoryGroup[] = [];
+    for await (const page of this.graph.pages<Record<string, unknown>>(`/groups?$filter=securityEnabled eq true&$select=${GROUP_SELECT}&$top=999`, { priority: 'background' })) {
+      out.push(...page.value.map(toGroup));
+      if (out.length >= limit) break;
+    }
+    return out.slice(0, limit).sort((a, b) => a.displayName.localeCompare(b.displayName));
+  }
+
   async usersNamed(name: string, limit: number): Promise<DirectoryUser[]> {
     const body = await this.graph.get<{ value: Record<string, unknown>[] }>(
       `/users?$filter=displayName eq ${odataString(name)}&$select=${USER_SELECT}&$top=${Math.min(Math.max(limit, 1), 999)}`,

@@ -77,6 +77,11 @@ export interface CohortMember extends MemberEvaluation {
   evaluatedAt: Date | null;
 }
 
+export interface DeviceRecord {
+  operatingSystem: string;
+  operatingSystemVersion: string;
+}
+
 export interface DirectoryUserRecord {
   userId: string;
   upn: string;
@@ -93,6 +98,9 @@ export interface DirectoryUserRecord {
   fido2ReadAt: Date | null;
   /** The `reportLastUpdated` the fido2 read belongs to: when the report moves, it is stale. */
   fido2ForReport: Date | null;
+  /** Registered devices (readiness); null until read. */
+  devices: DeviceRecord[] | null;
+  devicesReadAt: Date | null;
   updatedAt: Date;
 }
 
@@ -186,6 +194,26 @@ export interface DirectoryUsers {
   get(userId: string): Promise<DirectoryUserRecord | null>;
   getMany(userIds: string[]): Promise<Map<string, DirectoryUserRecord>>;
   findByUpn(upn: string): Promise<DirectoryUserRecord | null>;
+  saveDevices(entries: { userId: string; devices: DeviceRecord[] }[], now: Date): Promise<void>;
+  /** Everyone the report knows (tenant-wide readiness), in pages. */
+  listReported(offset: number, limit: number): Promise<DirectoryUserRecord[]>;
+}
+
+export interface CohortSnapshot {
+  day: string;
+  cohortId: string;
+  total: number;
+  counted: number;
+  compliant: number;
+  states: Record<string, number>;
+  takenAt: Date;
+}
+
+export interface Snapshots {
+  /** One per cohort and UTC day; a later one the same day replaces it. */
+  save(s: CohortSnapshot): Promise<void>;
+  /** The last `days` snapshots of the cohorts, oldest first. */
+  recent(cohortIds: string[], days: number): Promise<CohortSnapshot[]>;
 }
 
 export interface SyncRuns {

@@ -39,6 +39,8 @@ export interface Directory {
   groupsStartingWith(text: string, limit: number): Promise<DirectoryGroup[]>;
   /** Every user in the group, nested groups flattened (pages of 999). */
   transitiveUserMembers(groupId: string): Promise<DirectoryMember[]>;
+  /** Security groups (for readiness wave plans), at most `limit`, by display name. */
+  securityGroups(limit: number): Promise<DirectoryGroup[]>;
   /** Users whose display name is exactly `name`. */
   usersNamed(name: string, limit: number): Promise<DirectoryUser[]>;
   /** By object id or UPN; null when there is no such user. */

@@ -7,7 +7,7 @@
  */
 
 import type { AuditLog } from './audit.js';
-import type { Campaigns, CohortMembers, Cohorts, DirectoryUsers, SyncRuns } from './campaign-store.js';
+import type { Campaigns, CohortMembers, Cohorts, DirectoryUsers, Snapshots, SyncRuns } from './campaign-store.js';
 
 // ---------------------------------------------------------------------------------------------
 // SQL executor: the escape hatch for repositories implemented inside services/store/.
@@ -136,6 +136,7 @@ export interface Repositories {
   directoryUsers: DirectoryUsers;
   syncRuns: SyncRuns;
   audit: AuditLog;
+  snapshots: Snapshots;
 }
 
 export interface Store extends Repositories {

@@ -1,4 +1,7 @@
 import type {
+  CohortSnapshot,
+  DeviceRecord,
+  Snapshots,
   CohortMember,
   CohortMembers,
   DirectoryUserRecord,
@@ -162,11 +165,13 @@ interface DirectoryUserRow {
   fido2: unknown[] | null;
   fido2_read_at: Date | null;
   fido2_for_report: Date | null;
+  devices: DeviceRecord[] | null;
+  devices_read_at: Date | null;
   updated_at: Date;
 }
 
 const DIRECTORY_COLUMNS =
-  'user_id, upn, display_name, account_enabled, user_type, methods_registered, passwordless_capable, is_admin, report_last_updated, report_read_at, fido2, fido2_read_at, fido2_for_report, updated_at';
+  'user_id, upn, display_name, account_enabled, user_type, methods_registered, passwordless_capable, is_admin, report_last_updated, report_read_at, fido2, fido2_read_at, fido2_for_report, devices, devices_read_at, updated_at';
 
 function directoryUserFromRow(r: DirectoryUserRow): DirectoryUserRecord {
   return {
@@ -183,6 +188,8 @@ function directoryUserFromRow(r: DirectoryUserRow): DirectoryUserRecord {
     fido2: r.fido2,
     fido2ReadAt: r.fido2_read_at,
     fido2ForReport: r.fido2_for_report,
+    devices: r.devices,
+    devicesReadAt: r.devices_read_at,
     updatedAt: r.updated_at,
   };
 }
@@ -252,6 +259,22 @@ export class SqlDirectoryUsers implements DirectoryUsers {
     return out;
   }
 
+  async saveDevices(entries: { userId: string; devices: DeviceRecord[] }[], now: Date): Promise<void> {
+    for (const part of chunks(entries)) {
+      await this.db.query(
+        `INSERT INTO directory_users AS d (user_id, devices, devices_read_at, updated_at)
+         SELECT e.id, e.devices, $1, $1 FROM unnest($2::text[], $3::jsonb[]) AS e(id, devices)
+         ON CONFLICT (user_id) DO UPDATE SET devices = EXCLUDED.devices, devices_read_at = EXCLUDED.devices_read_at`,
+        [now, part.map((e) => e.userId.toLowerCase()), part.map((e) => JSON.stringify(e.devices))],
+      );
+    }
+  }
+
+  async listReported(offset: number, limit: number): Promise<DirectoryUserRecord[]> {
+    const { rows } = await this.db.query<DirectoryUserRow>(`SELECT ${DIRECTORY_COLUMNS} FROM directory_users WHERE methods_registered IS NOT NULL ORDER BY user_id OFFSET $1 LIMIT $2`, [offset, limit]);
+    return rows.map(directoryUserFromRow);
+  }
+
   async findByUpn(upn: string): Promise<DirectoryUserRecord | null> {
     const { rows } = await this.db.query<DirectoryUserRow>(`SELECT ${DIRECTORY_COLUMNS} FROM directory_users WHERE lower(upn) = lower($1) LIMIT 1`, [upn]);
     return rows[0] ? directoryUserFromRow(rows[0]) : null;
@@ -316,5 +339,37 @@ export class SqlSyncRuns implements SyncRuns {
   async running(): Promise<SyncRun[]> {
     const { rows } = await this.db.query<SyncRunRow>(`SELECT ${SYNC_COLUMNS} FROM sync_runs WHERE status = 'running' ORDER BY started_at`);
     return rows.map(syncRunFromRow);
+  }
+}
+
+interface SnapshotRow {
+  day: string;
+  cohort_id: string;
+  total: number;
+  counted: number;
+  compliant: number;
+  states: Record<string, number>;
+  taken_at: Date;
+}
+
+export class SqlSnapshots implements Snapshots {
+  constructor(private readonly db: SqlExecutor) {}
+
+  async save(s: CohortSnapshot): Promise<void> {
+    await this.db.query(
+      `INSERT INTO cohort_snapshots (day, cohort_id, total, counted, compliant, states, taken_at) VALUES ($1::date, $2, $3, $4, $5, $6::jsonb, $7)
+       ON CONFLICT (day, cohort_id) DO UPDATE SET total = EXCLUDED.total, counted = EXCLUDED.counted, compliant = EXCLUDED.compliant, states = EXCLUDED.states, taken_at = EXCLUDED.taken_at`,
+      [s.day, s.cohortId, s.total, s.counted, s.compliant, jsonParam(s.states), s.takenAt],
+    );
+  }
+
+  async recent(cohortIds: string[], days: number): Promise<CohortSnapshot[]> {
+    const { rows } = await this.db.query<SnapshotRow>(
+      `SELECT day, cohort_id, total, counted, compliant, states, taken_at FROM cohort_snapshots
+       WHERE cohort_id = ANY($1::uuid[]) AND day >= (SELECT max(day) FROM cohort_snapshots WHERE cohort_id = ANY($1::uuid[])) - ($2::int - 1)
+       ORDER BY day, cohort_id`,
+      [cohortIds, days],
+    );
+    return rows.map((r) => ({ day: r.day, cohortId: r.cohort_id, total: r.total, counted: r.counted, compliant: r.compliant, states: r.states, takenAt: r.taken_at }));
   }
 }

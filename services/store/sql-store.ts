@@ -4,7 +4,7 @@ import type { Repositories, Store, TransactionOptions } from '../ports/store.js'
 import { SqlAuditLog } from './audit-log.js';
 import { SqlCampaigns, SqlCohorts } from './campaigns.js';
 import { SqlConversationRefs } from './conversation-refs.js';
-import { SqlCohortMembers, SqlDirectoryUsers, SqlSyncRuns } from './members.js';
+import { SqlCohortMembers, SqlDirectoryUsers, SqlSnapshots, SqlSyncRuns } from './members.js';
 import { SqlLeases } from './leases.js';
 import { migrate, type Migration } from './migrate.js';
 import { openDriver } from './open-driver.js';
@@ -27,6 +27,7 @@ export function bindRepositories(db: SqlExecutor): Repositories {
     directoryUsers: new SqlDirectoryUsers(db),
     syncRuns: new SqlSyncRuns(db),
     audit: new SqlAuditLog(db),
+    snapshots: new SqlSnapshots(db),
   };
 }
 

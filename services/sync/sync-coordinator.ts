@@ -18,6 +18,8 @@ export type SyncStart = { started: true; done: Promise<SyncSummary> } | { starte
 export class SyncCoordinator {
   /** The lease is re-entrant for its holder, so this process also remembers that it is running one. */
   private busy = false;
+  /** A run asked for while one was going: started again when it ends (latest request wins). */
+  private queued: SyncOptions | null = null;
 
   constructor(
     private readonly d: { engine: SyncEngine; store: Store; clock: Clock; holder: string; logger: Logger },
@@ -57,8 +59,28 @@ export class SyncCoordinator {
         await renewing;
         await store.leases.release(SYNC_LEASE, holder).catch(() => undefined);
         this.busy = false;
+        const next = this.queued;
+        this.queued = null;
+        if (next) void this.start(next).then((r) => (r.started ? r.done.catch(() => undefined) : undefined));
       }
     })();
     return { started: true, done };
+  }
+
+  /**
+   * Starts a run now, or — when this process is already running one — right after it (new cohorts
+   * added during a sync are read without waiting for the schedule).
+   */
+  async startOrQueue(o: SyncOptions): Promise<'started' | 'queued' | 'elsewhere'> {
+    if (this.busy) {
+      this.queued = this.queued && (this.queued.campaignId ?? null) !== (o.campaignId ?? null) ? { ...o, campaignId: null } : o;
+      return 'queued';
+    }
+    const r = await this.start(o);
+    if (r.started) {
+      void r.done.catch(() => undefined);
+      return 'started';
+    }
+    return 'elsewhere';
   }
 }

@@ -27,6 +27,16 @@ export function cardProblems(card: unknown): string[] {
     problems.push(`parse: ${e.message}`);
   }
   for (const e of ac.validateProperties().validationEvents) problems.push(`validate: ${e.message}`);
+  // Teams renders charts only on clients that support them: every chart needs a fallback.
+  const walk = (n: unknown) => {
+    if (Array.isArray(n)) n.forEach(walk);
+    else if (n && typeof n === 'object') {
+      const o = n as Record<string, unknown>;
+      if (typeof o.type === 'string' && TEAMS_ONLY.test(o.type) && !o.fallback) problems.push(`${o.type} has no fallback`);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(card);
   return problems;
 }
 

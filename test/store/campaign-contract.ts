@@ -208,6 +208,32 @@ export function describeCampaignRepositories(store: () => Store): void {
     });
   });
 
+  describe('devices and snapshots', () => {
+    it('keeps registered devices per user and lists reported users in pages', async () => {
+      const id = randomUUID();
+      await store().directoryUsers.upsertReportRows([{ userId: id, upn: 'd@x', displayName: 'D', userType: 'member', methodsRegistered: ['mobilePhone'], passwordlessCapable: false, isAdmin: false, lastUpdated: T0 }], T0);
+      await store().directoryUsers.saveDevices([{ userId: id, devices: [{ operatingSystem: 'iOS', operatingSystemVersion: '15.7' }] }], at(5));
+      const got = (await store().directoryUsers.get(id))!;
+      expect(got.devices).toEqual([{ operatingSystem: 'iOS', operatingSystemVersion: '15.7' }]);
+      expect(got.devicesReadAt).toEqual(at(5));
+      const page = await store().directoryUsers.listReported(0, 100_000);
+      expect(page.some((u) => u.userId === id)).toBe(true);
+    });
+
+    it('keeps one snapshot per cohort and day, and returns the recent days oldest first', async () => {
+      const a = campaignFixture();
+      await store().campaigns.create(a);
+      const x = cohortFixture(a.id);
+      await store().cohorts.create(x);
+      for (const [day, compliant] of [['2026-03-01', 10], ['2026-03-02', 20], ['2026-03-03', 30], ['2026-03-03', 35]] as const) {
+        await store().snapshots.save({ day, cohortId: x.id, total: 100, counted: 98, compliant, states: { compliant, no_passkey: 98 - compliant }, takenAt: T0 });
+      }
+      const recent = await store().snapshots.recent([x.id], 2);
+      expect(recent.map((r) => [r.day, r.compliant])).toEqual([['2026-03-02', 20], ['2026-03-03', 35]]);
+      expect(recent[1]!.states).toEqual({ compliant: 35, no_passkey: 63 });
+    });
+  });
+
   describe('sync runs', () => {
     it('starts, reports progress, finishes, and finds the latest', async () => {
       const id = randomUUID();
