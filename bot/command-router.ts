@@ -9,6 +9,8 @@ import type { Actor, TurnInfo } from './turn.js';
 export interface Reply {
   text?: string;
   cards?: AdaptiveCardJson[];
+  /** Other Teams attachments (file consent and file info cards). */
+  attachments?: { contentType: string; name?: string; contentUrl?: string; content?: unknown }[];
 }
 
 export interface CommandContext {

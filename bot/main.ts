@@ -27,6 +27,8 @@ import { GraphUserAuth } from '../services/graph/graph-user-auth.js';
 import { GraphDevices } from '../services/graph/graph-devices.js';
 import { ReadinessService } from '../services/insight/readiness-service.js';
 import { takeSnapshots } from '../services/insight/snapshots.js';
+import { NO_MEMBER_FACTS } from '../services/insight/export.js';
+import { handleFileConsent } from './commands/export.js';
 import { Scheduler } from '../services/scheduler/scheduler.js';
 import { SyncCoordinator } from '../services/sync/sync-coordinator.js';
 import { SyncEngine } from '../services/sync/sync-engine.js';
@@ -130,6 +132,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
       readiness: new ReadinessService({ store, directory, devices: new GraphDevices(graph), source: registration, clock, logger: logger.child({ component: 'readiness' }) }),
       onCohortAdded,
     },
+    export: { store, campaigns, clock, facts: NO_MEMBER_FACTS },
     demo: o.demo ?? null,
   };
   router = new CommandRouter(buildCommandTable(commandDeps));
@@ -146,6 +149,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     openIdMetadataUrl: o.openIdMetadataUrl ?? config.bot.openIdMetadataUrl,
     onTurnError: o.onTurnError,
     credentialsFactory: o.credentialsFactory,
+    fileConsent: (answer, ctx) => handleFileConsent(commandDeps.export, answer, ctx),
   });
   notifier = new ConversationNotifier(bot.adapter, config.bot.id ?? '', logger.child({ component: 'notifier' }));
 

@@ -8,7 +8,8 @@ import { permissionDeniedMessage } from '../services/graph/permissions.js';
 import type { Random } from '../services/ports/clock.js';
 import type { Logger } from '../services/ports/logger.js';
 import type { CardActionRouter } from './card-actions.js';
-import type { CommandRouter, Reply } from './command-router.js';
+import type { CommandContext, CommandRouter, Reply } from './command-router.js';
+import type { FileConsentAnswer } from './commands/export.js';
 import { actorOf, turnInfoOf } from './turn.js';
 
 /** Where the bot keeps each user's 1:1 conversation reference for proactive messages. */
@@ -36,6 +37,8 @@ export interface TeamsAppDeps {
   conversations: ConversationRefSink;
   /** ChannelData OpenID metadata override (sovereign clouds; local key in tests). */
   openIdMetadataUrl?: string | null;
+  /** Teams' file consent answer (`fileConsent/invoke`) for files the bot offered. */
+  fileConsent?: (answer: FileConsentAnswer, ctx: CommandContext) => Promise<{ reply: Reply | null; status: number }>;
   /** Outbound Bot Connector credentials (tests: a fixed token, so nothing asks Entra for one). */
   credentialsFactory?: ServiceClientCredentialsFactory;
   /** Observes every turn error (tests watch it: an invalid activity can still answer 200). */
@@ -126,6 +129,35 @@ export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
     }
   });
 
+  app.addRoute(
+    async (context) => context.activity.type === ActivityTypes.Invoke && context.activity.name === 'fileConsent/invoke',
+    async (context) => {
+      const ref = newRef(deps.random);
+      const logger = turnLogger(deps.logger, context, ref);
+      let status = 200;
+      const actor = actorOf(context);
+      try {
+        if (!deps.fileConsent || !actor.aadObjectId || !(await sameTenant(context, deps, logger, false))) {
+          status = 400;
+        } else {
+          const v = (context.activity.value ?? {}) as Record<string, unknown>;
+          const access = await deps.access.resolve(actor.aadObjectId);
+          const out = await deps.fileConsent(
+            { action: String(v.action ?? ''), context: v.context as FileConsentAnswer['context'], uploadInfo: v.uploadInfo as FileConsentAnswer['uploadInfo'] },
+            { actor: { ...actor, aadObjectId: actor.aadObjectId }, access, turn: turnInfoOf(context), logger, ref, reference: TurnContext.getConversationReference(context.activity) },
+          );
+          status = out.status;
+          if (out.reply) await sendReply(context, out.reply);
+        }
+      } catch (error) {
+        logger.error({ err: describeError(error) }, 'file consent failed');
+        await context.sendActivity(failureText(error, ref)).catch(() => undefined);
+      }
+      await context.sendActivity({ type: 'invokeResponse', value: { status } });
+    },
+    true,
+  );
+
   app.conversationUpdate('membersAdded', async (context) => {
     const logger = turnLogger(deps.logger, context, newRef(deps.random));
     const botAdded = (context.activity.membersAdded ?? []).some((m) => m.id === context.activity.recipient?.id);
@@ -179,6 +211,9 @@ export async function sendReply(context: TurnContext, reply: Reply): Promise<voi
   }
   for (const card of reply.cards ?? []) {
     await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+  }
+  for (const attachment of reply.attachments ?? []) {
+    await context.sendActivity(MessageFactory.attachment(attachment));
   }
 }
 

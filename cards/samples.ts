@@ -127,4 +127,17 @@ export const CARD_SAMPLES: Record<string, object> = {
     acceptWaves: [{ groupId: 'cccccccc-cccc-4ccc-8ccc-000000000001', tier: 'workforce' }],
   },
   'readiness-accepted': { campaign: 'Passkeys 2027', lines: [{ text: 'Created cohort "Passkey Pilot" (workforce).' }, { text: 'Created cohort "Engineering" (workforce).' }] },
+  'members-page': {
+    title: 'All Staff — members',
+    subtitle: 'Page 1 of 12 (280 members). The full list is in the CSV file.',
+    cohortId: 'cccccccc-cccc-4ccc-8ccc-000000000001',
+    rows: [
+      { name: 'Adele Vance (adele.vance@contoso.example)', line: 'lockout risk · synced · 1Password · last reminder 2026-11-20' },
+      { name: 'Alex Wilber (alex.wilber@contoso.example)', line: 'ready · device-bound · Microsoft Authenticator' },
+    ],
+    hasPrevious: false,
+    previousPage: 0,
+    hasNext: true,
+    nextPage: 2,
+  },
 };

@@ -2,6 +2,7 @@
 export const VERBS = {
   campaignCreate: 'campaign.create',
   readinessAccept: 'readiness.accept',
+  exportPage: 'export.page',
 } as const;
 
 export type Verb = (typeof VERBS)[keyof typeof VERBS];

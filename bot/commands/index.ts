@@ -4,6 +4,7 @@ import type { CommandRouter, CommandSpec, CommandTable, Reply } from '../command
 import { campaignCardActions, campaignCommands, type CampaignCommandDeps } from './campaigns.js';
 import { statusCommands, type StatusCommandDeps } from './status.js';
 import { insightCardActions, insightCommands, type InsightCommandDeps } from './insight.js';
+import { exportCardActions, exportCommands, type ExportDeps } from './export.js';
 import { helpCommand } from './help.js';
 import { whoamiCommand } from './whoami.js';
 
@@ -19,6 +20,7 @@ export interface CommandDeps {
   campaigns: CampaignCommandDeps;
   status: StatusCommandDeps;
   insight: InsightCommandDeps;
+  export: ExportDeps;
   demo?: DemoControls | null;
 }
 
@@ -27,7 +29,7 @@ export function buildCommandTable(deps: CommandDeps): CommandTable {
     help: { kind: 'help', role: 'user', section: 'Everyone', summary: 'What you can ask me (only the commands you may use).', handler: helpCommand(() => deps.router().specs()) },
     whoami: { kind: 'whoami', role: 'user', section: 'Everyone', summary: 'Your Entra identity and your role here.', handler: whoamiCommand(deps.directory) },
   };
-  for (const spec of [...campaignCommands(deps.campaigns), ...statusCommands(deps.status), ...insightCommands(deps.insight)]) (table as Record<string, CommandSpec>)[spec.kind] = spec;
+  for (const spec of [...campaignCommands(deps.campaigns), ...statusCommands(deps.status), ...insightCommands(deps.insight), ...exportCommands(deps.export)]) (table as Record<string, CommandSpec>)[spec.kind] = spec;
   if (deps.demo) {
     const demo = deps.demo;
     const spec: CommandSpec<'demo_role'> = {
@@ -43,5 +45,5 @@ export function buildCommandTable(deps: CommandDeps): CommandTable {
 }
 
 export function buildCardActions(deps: CommandDeps): CardActionSpec[] {
-  return [...campaignCardActions(deps.campaigns), ...insightCardActions(deps.insight)];
+  return [...campaignCardActions(deps.campaigns), ...insightCardActions(deps.insight), ...exportCardActions(deps.export)];
 }

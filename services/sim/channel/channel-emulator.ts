@@ -117,7 +117,11 @@ const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
  * bot's `/api/messages` and serves the Bot Connector REST API the bot calls back on, recording
  * every call and enforcing the Teams rate limits. Loopback only; nothing leaves the machine.
  */
+export const FILE_CONSENT_CONTENT_TYPE = 'application/vnd.microsoft.teams.card.file.consent';
+
 export class ChannelEmulator {
+  private readonly files = new Map<string, { name: string; declaredSize: number; bytes: Buffer | null }>();
+  private fileSeq = 0;
   readonly serviceUrl: string;
   readonly openIdMetadataUrl?: string;
   readonly botAppId: string;
@@ -300,6 +304,46 @@ export class ChannelEmulator {
       if (record) this.store.setUserView(from.aadObjectId, record, body.value as Record<string, unknown>);
     }
     return result;
+  }
+
+  /**
+   * The person answers a file consent card (Teams' "send a file in personal chat" flow): Teams sends
+   * the bot a `fileConsent/invoke` with an upload URL (OneDrive's, in real Teams; the emulator's
+   * `_upload/<id>` here), the bot PUTs the file there and posts a file info card.
+   */
+  async answerFileConsent(from: EmulatedUser, message: RecordedActivity, action: 'accept' | 'decline' = 'accept'): Promise<InvokeResult & { fileId: string | null }> {
+    const attachment = ((message.activity as { attachments?: { contentType?: string; name?: string; content?: Record<string, unknown> }[] }).attachments ?? []).find(
+      (a) => a.contentType === FILE_CONSENT_CONTENT_TYPE,
+    );
+    if (!attachment) throw new Error(`message ${message.id} has no file consent card`);
+    const name = attachment.name ?? 'file';
+    const content = attachment.content ?? {};
+    const fileId = action === 'accept' ? `file-${++this.fileSeq}` : null;
+    const value = {
+      type: 'fileUpload',
+      action,
+      context: action === 'accept' ? content.acceptContext : content.declineContext,
+      ...(fileId
+        ? {
+            uploadInfo: {
+              contentUrl: `${this.serviceUrl}_files/${fileId}/${encodeURIComponent(name)}`,
+              name,
+              uploadUrl: `${this.serviceUrl}_upload/${fileId}`,
+              fileType: name.includes('.') ? name.split('.').pop() : '',
+              uniqueId: fileId,
+            },
+          }
+        : {}),
+    };
+    if (fileId) this.files.set(fileId, { name, declaredSize: Number(content.sizeInBytes ?? 0), bytes: null });
+    const result = await this.invoke(from, value, { name: 'fileConsent/invoke', replyToId: message.id, conversationId: message.conversationId });
+    return { ...result, fileId };
+  }
+
+  /** What the bot uploaded for a file consent (null until it did). */
+  uploadedFile(fileId: string): { name: string; bytes: Buffer | null } | null {
+    const f = this.files.get(fileId);
+    return f ? { name: f.name, bytes: f.bytes } : null;
   }
 
   /** Any invoke at all (hostile-input tests): `value` is sent as given. */
@@ -503,6 +547,7 @@ export class ChannelEmulator {
       return sendJson(res, 200, this.signer.jwks());
     }
     if (rawPath.startsWith('/_emulator/')) return this.serveAdmin(req, res, method, rawPath, query);
+    if (rawPath.startsWith('/_upload/') || rawPath.startsWith('/_files/')) return this.serveFiles(req, res, method, rawPath);
     if (rawPath.startsWith('/v3/')) {
       let body: Buffer | null = null;
       if (method === 'POST' || method === 'PUT') {
@@ -520,6 +565,36 @@ export class ChannelEmulator {
     }
     req.resume();
     sendJson(res, 404, connectorError('NotFound', 'No such endpoint.'));
+  }
+
+  /** OneDrive's part of the file consent flow: an upload URL taking one PUT with Content-Range, and the file's URL. */
+  private async serveFiles(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string): Promise<void> {
+    const upload = /^\/_upload\/([^/]+)$/.exec(path);
+    if (upload && method === 'PUT') {
+      const f = this.files.get(upload[1]!);
+      if (!f) {
+        req.resume();
+        return sendJson(res, 404, { error: { code: 'itemNotFound', message: 'The upload session does not exist.' } });
+      }
+      const body = await readBody(req, 10 * 1024 * 1024);
+      const range = /^bytes 0-(\d+)\/(\d+)$/.exec(String(req.headers['content-range'] ?? ''));
+      if (!range || Number(range[1]) !== body.length - 1 || Number(range[2]) !== body.length) {
+        return sendJson(res, 400, { error: { code: 'invalidRange', message: 'Content-Range must be bytes 0-(n-1)/n for the whole file.' } });
+      }
+      f.bytes = body;
+      return sendJson(res, 201, { id: upload[1], name: f.name, size: body.length });
+    }
+    const file = /^\/_files\/([^/]+)\//.exec(path);
+    req.resume();
+    if (file && method === 'GET') {
+      const f = this.files.get(file[1]!);
+      if (f?.bytes) {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': f.bytes.length });
+        res.end(f.bytes);
+        return;
+      }
+    }
+    sendJson(res, 404, { error: { code: 'itemNotFound', message: 'No such file.' } });
   }
 
   private async serveAdmin(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string, query: string): Promise<void> {
