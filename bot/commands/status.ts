@@ -81,7 +81,7 @@ export function statusCommands(d: StatusCommandDeps): CommandSpec[] {
     kind: 'sync',
     role: 'admin',
     section: 'Cohorts',
-    summary: 'Re-read cohort members and their passkeys now (a full sync; progress is posted here).',
+    summary: 'Re-read cohort members and their passkeys now (a full sync; `sync changes`: only what changed since the last one). Progress is posted here.',
     handler: async (cmd, ctx): Promise<Reply> => {
       let campaignId: string | null = null;
       if (cmd.campaign) {
@@ -95,7 +95,8 @@ export function statusCommands(d: StatusCommandDeps): CommandSpec[] {
         lastPost = d.clock.nowMs();
         void d.notify(ctx.reference, { text: `Sync in progress: ${p.message}.` });
       };
-      const start = await d.sync.start({ kind: 'full', campaignId, requestedBy: ctx.actor.aadObjectId, onProgress });
+      const kind = cmd.changesOnly ? 'incremental' : 'full';
+      const start = await d.sync.start({ kind, campaignId, requestedBy: ctx.actor.aadObjectId, onProgress });
       if (!start.started) {
         const since = start.running ? ` since ${fmtTime(start.running.startedAt)}` : '';
         return { text: `A sync is already running${since}; \`status\` shows its progress. I did not start another.` };
@@ -107,7 +108,11 @@ export function statusCommands(d: StatusCommandDeps): CommandSpec[] {
           return d.notify(ctx.reference, { text: `The sync failed (ref ${ctx.ref}); what it had read so far is kept. Try again later, or see the bot's logs.` });
         },
       );
-      return { text: `Started a full sync${cmd.campaign ? ` of "${cmd.campaign}"` : ''}. It reads every cohort's members and the registration report, then the passkeys of the people who need a closer look; I will post progress here.` };
+      return {
+        text: cmd.changesOnly
+          ? `Started a sync of what changed${cmd.campaign ? ` in "${cmd.campaign}"` : ''}: cohort members, and the people whose security info changed since the last sync (a full sync if there was none). I will post progress here.`
+          : `Started a full sync${cmd.campaign ? ` of "${cmd.campaign}"` : ''}. It reads every cohort's members and the registration report, then the passkeys of the people who need a closer look; I will post progress here.`,
+      };
     },
   };
 

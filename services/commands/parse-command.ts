@@ -24,7 +24,7 @@ export type Command =
   | { kind: 'cohort_remove'; cohort: string }
   | { kind: 'cohorts'; campaign: string | null }
   | { kind: 'status'; target: string | null }
-  | { kind: 'sync'; campaign: string | null }
+  | { kind: 'sync'; campaign: string | null; changesOnly: boolean }
   | { kind: 'plan'; cohort: string }
   | { kind: 'advance'; cohort: string; reason: string | null }
   | { kind: 'rollback'; cohort: string; reason: string | null }
@@ -74,7 +74,7 @@ export const USAGE: Record<CommandKind, string> = {
   cohort_remove: 'cohort remove <cohort>',
   cohorts: 'cohorts [<campaign>]',
   status: 'status [<campaign>|<cohort>]',
-  sync: 'sync [<campaign>]',
+  sync: 'sync [changes] [<campaign>]',
   plan: 'plan <cohort>',
   advance: 'advance <cohort> [because <reason>]',
   rollback: 'rollback <cohort> [because <reason>]',
@@ -181,8 +181,12 @@ export function parseCommand(raw: string): ParseResult {
       return ok({ kind: 'cohorts', campaign: rest === '' ? null : unquote(rest) });
     case 'status':
       return ok({ kind: 'status', target: rest === '' ? null : unquote(rest) });
-    case 'sync':
-      return ok({ kind: 'sync', campaign: rest === '' ? null : unquote(rest) });
+    case 'sync': {
+      // `sync changes`: only what changed since the last sync (a campaign literally called "changes" can be quoted).
+      const changesOnly = /^changes(\s|$)/i.test(rest);
+      const campaign = (changesOnly ? rest.slice('changes'.length) : rest).trim();
+      return ok({ kind: 'sync', campaign: campaign === '' ? null : unquote(campaign), changesOnly });
+    }
     case 'plan':
       return needs('plan', rest, (c) => ok({ kind: 'plan', cohort: unquote(c) }));
     case 'advance':
