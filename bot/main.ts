@@ -155,7 +155,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
 
   let scheduler: Scheduler | null = null;
   if (config.scheduler.enabled) {
-    scheduler = new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }), holder });
+    scheduler = new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }), holder, leaseTtlMs: config.scheduler.leaseSeconds * 1000, tickMs: Math.min(5_000, (config.scheduler.leaseSeconds * 1000) / 3) });
     const runSync = (kind: 'full' | 'incremental') => async () => {
       const s = await sync.start({ kind });
       if (s.started) await s.done;

@@ -27,7 +27,7 @@ export interface Config {
   roles: { adminGroupIds: string[]; helpdeskGroupIds: string[] };
   budgetScale: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
-  scheduler: { enabled: boolean; fullSyncEveryHours: number; incrementalSyncEveryMinutes: number };
+  scheduler: { enabled: boolean; fullSyncEveryHours: number; incrementalSyncEveryMinutes: number; leaseSeconds: number };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -67,6 +67,7 @@ export const CONFIG_VARIABLES: { name: string; required: string; description: st
   { name: 'BUDGET_SCALE', required: 'no (1)', description: 'Multiplies every Graph/Teams budget (benchmarks against the simulators only).' },
   { name: 'LOG_LEVEL', required: 'no (info)', description: '`trace`, `debug`, `info`, `warn`, `error`, `fatal` or `silent`.' },
   { name: 'SCHEDULER', required: 'no (on)', description: '`on` or `off`: whether this process may take the scheduler lease (sync, reminders, drift watch).' },
+  { name: 'SCHEDULER_LEASE_SECONDS', required: 'no (30)', description: 'How long the scheduler lease lasts without renewal: when the replica running background work dies, another takes over within this time (plus a few seconds).' },
   { name: 'SYNC_FULL_HOURS', required: 'no (24)', description: 'Hours between scheduled full syncs (members, the whole registration report, changed passkeys).' },
   { name: 'SYNC_INCREMENTAL_MINUTES', required: 'no (30)', description: 'Minutes between incremental syncs (members, and only the people whose security info changed, from the directory audit log).' },
 ];
@@ -199,6 +200,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   if (!['on', 'off', 'true', 'false', '1', '0'].includes(rawScheduler)) errors.push(`SCHEDULER must be on or off, got "${rawScheduler}"`);
 
   const fullHours = parsePositive(get('SYNC_FULL_HOURS') ?? '24', 'SYNC_FULL_HOURS', errors, 24 * 30);
+  const leaseSeconds = parsePositive(get('SCHEDULER_LEASE_SECONDS') ?? '30', 'SCHEDULER_LEASE_SECONDS', errors, 3600);
   const incrementalMinutes = parsePositive(get('SYNC_INCREMENTAL_MINUTES') ?? '30', 'SYNC_INCREMENTAL_MINUTES', errors, 24 * 60);
 
   if (errors.length > 0) return { ok: false, errors };
@@ -223,7 +225,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       roles: { adminGroupIds, helpdeskGroupIds },
       budgetScale,
       logLevel: rawLevel as Config['logLevel'],
-      scheduler: { enabled: ['on', 'true', '1'].includes(rawScheduler), fullSyncEveryHours: fullHours!, incrementalSyncEveryMinutes: incrementalMinutes! },
+      scheduler: { enabled: ['on', 'true', '1'].includes(rawScheduler), fullSyncEveryHours: fullHours!, incrementalSyncEveryMinutes: incrementalMinutes!, leaseSeconds: leaseSeconds! },
     },
   };
 }
