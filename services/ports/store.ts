@@ -8,6 +8,7 @@
 
 import type { AuditLog } from './audit.js';
 import type { Campaigns, CohortMembers, Cohorts, DirectoryUsers, SyncRuns } from './campaign-store.js';
+import type { Approvals, DriftAlerts, Exemptions, GuardStates, PolicySnapshots } from './staging-store.js';
 
 // ---------------------------------------------------------------------------------------------
 // SQL executor: the escape hatch for repositories implemented inside services/store/.
@@ -136,6 +137,11 @@ export interface Repositories {
   directoryUsers: DirectoryUsers;
   syncRuns: SyncRuns;
   audit: AuditLog;
+  approvals: Approvals;
+  exemptions: Exemptions;
+  policySnapshots: PolicySnapshots;
+  driftAlerts: DriftAlerts;
+  guardStates: GuardStates;
 }
 
 export interface Store extends Repositories {
