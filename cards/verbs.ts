@@ -1,6 +1,12 @@
 /** Every Action.Execute verb the cards use, in one place (card verbs are dot-namespaced). */
 export const VERBS = {
   campaignCreate: 'campaign.create',
+  cohortAdvance: 'cohort.advance',
+  cohortRollback: 'cohort.rollback',
+  approvalApprove: 'approval.approve',
+  approvalReject: 'approval.reject',
+  driftAcknowledge: 'drift.acknowledge',
+  driftReapply: 'drift.reapply',
 } as const;
 
 export type Verb = (typeof VERBS)[keyof typeof VERBS];

@@ -142,7 +142,7 @@ export class StagingService {
       gates = g.results;
       if (move.addTo || move.removeFrom) {
         setup = await this.d.policies.plannedSetup(campaign);
-        writes = this.plannedWrites(cohort, campaign, move, g.policies);
+        writes = this.plannedWrites(cohort, campaign, move, g.policies, names);
       }
       if (move.needsApproval) notes.push('Enforcement needs the approval of a second admin: `advance` sends the request to the other admins.');
       const v = verdict(gates, null);
@@ -155,7 +155,7 @@ export class StagingService {
     return { ok: true, value: { cohort, campaign, move, back, effect: move ? STAGE_EFFECT[move.to] : STAGE_EFFECT[cohort.stage], gates, setup, writes, pending, notes, names } };
   }
 
-  private plannedWrites(cohort: Cohort, campaign: Campaign, move: StageMove, live: GatheredGates['policies']): PlannedWrite[] {
+  private plannedWrites(cohort: Cohort, campaign: Campaign, move: StageMove, live: GatheredGates['policies'], names: Map<string, string>): PlannedWrite[] {
     const out: PlannedWrite[] = [];
     const exemptions = campaign.exemptionsGroupId;
     const step = (role: PolicyRole, intent: UsersIntent, action: PlannedWrite['action']) => {
@@ -164,8 +164,8 @@ export class StagingService {
       if (!p) {
         // Created empty by the setup, then changed.
         const empty = { includeUsers: ['None'], excludeUsers: [], includeGroups: [], excludeGroups: [], includeRoles: [], excludeRoles: [] };
-        out.push({ role, policy: name, action, before: view(empty), after: view(applyUsersIntent(empty, intent)) });
-      } else out.push({ role, policy: name, action, before: view(p.users), after: view(applyUsersIntent(p.users, intent)) });
+        out.push({ role, policy: `${name} (to be created)`, action, before: view(empty, names), after: view(applyUsersIntent(empty, intent), names) });
+      } else out.push({ role, policy: `${name} (${p.id})`, action, before: view(p.users, names), after: view(applyUsersIntent(p.users, intent), names) });
     };
     if (move.addTo) step(move.addTo, { include: [cohort.groupId], excludeGroups: exemptions ? [exemptions] : [] }, 'add the group');
     if (move.removeFrom && (live[move.removeFrom] || policyIdOf(campaign, move.removeFrom))) step(move.removeFrom, { remove: [cohort.groupId] }, 'remove the group');
@@ -219,7 +219,7 @@ export class StagingService {
   private async requestApproval(cohort: Cohort, campaign: Campaign, move: StageMove, g: GatheredGates, reason: string | null, actor: StagingActor, overridden: GateResult[]): Promise<Outcome<AdvanceResult>> {
     const now = this.d.clock.now();
     const settings = effectiveSettings(campaign.settings);
-    const writes = this.plannedWrites(cohort, campaign, move, g.policies);
+    const writes = this.plannedWrites(cohort, campaign, move, g.policies, await this.namesFor(campaign));
     const approval: Approval = {
       id: this.d.random.uuid(),
       cohortId: cohort.id,
@@ -538,6 +538,42 @@ export class StagingService {
     }
   }
 
+  // ---- campaign policies -------------------------------------------------------------------------
+
+  /** `campaign set <c> report-only-policy|enforced-policy <id>`: adopt an existing policy after checking its shape. */
+  async adoptPolicy(campaignName: string, role: PolicyRole, policyId: string, actor: StagingActor): Promise<Outcome<string>> {
+    const found = await this.d.campaigns.findCampaign(campaignName);
+    if (!found.ok) return found;
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(policyId.trim())) return fail('policy_id_invalid', `A policy is given by its id (a GUID), not "${policyId}".`);
+    return this.underLease(found.value.id, async () => {
+      const r = await this.d.policies.adopt(found.value, role, policyId.trim().toLowerCase(), actor.id);
+      if (!r.ok) return r;
+      return { ok: true as const, value: `"${r.value.policy.displayName}" is now the ${role} policy of "${found.value.name}"${r.value.added ? '; I added the break-glass and exemptions exclusions it lacked' : ''}.` };
+    });
+  }
+
+  /** After `breakglass add`: both existing policies exclude the new account or group at once. */
+  async applyExclusions(campaignId: string, actor: StagingActor): Promise<string> {
+    const campaign = await this.d.store.campaigns.get(campaignId);
+    if (!campaign || (!campaign.reportOnlyPolicyId && !campaign.enforcedPolicyId)) return '';
+    const r = await this.underLease(campaign.id, async () => ({ ok: true as const, value: await this.d.policies.ensureExclusions(campaign, actor.id) }));
+    if (!r.ok) return ` I could not update the policies now (${r.message}); the break-glass gate will stop moves until they exclude it.`;
+    const written = r.value.filter((x) => x.result.outcome === 'written').map((x) => x.role);
+    return written.length > 0 ? ` I added the exclusion to the ${written.join(' and ')} polic${written.length === 1 ? 'y' : 'ies'}.` : ' Both policies already exclude it.';
+  }
+
+  private async underLease<T>(campaignId: string, fn: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
+    const lease = `staging:${campaignId}`;
+    const holder = `op:${this.d.random.uuid()}`;
+    const got = await this.d.store.leases.tryAcquire(lease, holder, LEASE_TTL_MS, this.d.clock.now());
+    if (!got.acquired) return fail('campaign_busy', 'Another change to this campaign\'s policies is running; try again in a minute. Nothing was changed.');
+    try {
+      return await fn();
+    } finally {
+      await this.d.store.leases.release(lease, holder).catch(() => undefined);
+    }
+  }
+
   // ---- helpers ---------------------------------------------------------------------------------
 
   private earliestEnforcement(campaign: Campaign, now: Date): Date {
@@ -568,8 +604,10 @@ export class StagingService {
   }
 }
 
-function view(u: { includeUsers: string[]; includeGroups: string[]; excludeUsers: string[]; excludeGroups: string[] }): UsersIntentView {
-  return { includeUsers: [...u.includeUsers], includeGroups: [...u.includeGroups], excludeUsers: [...u.excludeUsers], excludeGroups: [...u.excludeGroups] };
+/** `conditions.users` with each id followed by what it is, where known. */
+function view(u: { includeUsers: string[]; includeGroups: string[]; excludeUsers: string[]; excludeGroups: string[] }, names: Map<string, string>): UsersIntentView {
+  const label = (id: string) => (names.has(id.toLowerCase()) ? `${id} (${names.get(id.toLowerCase())})` : id);
+  return { includeUsers: u.includeUsers.map(label), includeGroups: u.includeGroups.map(label), excludeUsers: u.excludeUsers.map(label), excludeGroups: u.excludeGroups.map(label) };
 }
 
 function fmt(d: Date): string {

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GROUP_NAMES } from '../../services/sim/tenant/generate.js';
+import { replyText, startTestWorld, type TestWorld } from '../helpers/world.js';
+import { auditActions, lastCard, makeGroup, nextWeekdayAt, policyNow, say, waitForSyncs } from '../helpers/staging.js';
+
+/**
+ * A whole rollout through Teams-shaped HTTP against the simulated tenant: planned → nudging →
+ * report-only → enforced with a second admin's approval, the enforcement guard rolling it back when
+ * sign-ins start failing, and a manual rollback — with the attacks on the approval along the way.
+ */
+let w: TestWorld;
+let wave: { id: string; members: { id: string }[] };
+let breakGlassGroup: string;
+
+beforeAll(async () => {
+  w = await startTestWorld({ users: 150, seed: 7 });
+  // Everyone who approves or is told must have the app (a 1:1 chat with the bot).
+  for (const who of ['admin', 'admin2', 'user', 'helpdesk']) await w.user(who);
+  wave = makeGroup(w, 'Wave One', ['security-key', 'two-security-keys', 'authenticator-passkey', 'synced-and-security-key'], 8);
+  breakGlassGroup = w.tenant.groups.find((g) => g.displayName === GROUP_NAMES.breakGlass)!.id;
+});
+afterAll(async () => {
+  await w?.close();
+});
+
+const campaignOf = async () => (await w.bot.store.campaigns.findByName('Rollout'))!;
+const cohortOf = async () => (await w.bot.store.cohorts.findByName('Wave One'))!;
+
+describe('set-up', () => {
+  it('a campaign with break-glass and a cohort', async () => {
+    expect((await say(w, 'admin', 'campaign create Rollout deadline 2027-06-30 threshold 80%')).text).toMatch(/Campaign created/);
+    expect((await say(w, 'admin', `breakglass add ${GROUP_NAMES.breakGlass} to Rollout`)).text).toMatch(/as break-glass/);
+    expect((await say(w, 'admin', 'campaign set Rollout soak-days 1')).text).toMatch(/Rollout/);
+    expect((await say(w, 'admin', 'cohort add Wave One to Rollout as workforce')).text).toMatch(/Added the cohort "Wave One"/);
+    await waitForSyncs(w);
+    expect((await cohortOf()).membersSyncedAt).not.toBeNull();
+  });
+});
+
+describe('wrong input answers in one line and changes nothing', () => {
+  it.each([
+    ['advance Nowhere', /no cohort called "Nowhere"[\s\S]*Usage: `advance <cohort>/],
+    ['rollback Wave One', /Wave One is planned: rollback works from enforced .* or report-only .*Nothing was changed/],
+    ['plan', /Missing cohort[\s\S]*Usage: `plan <cohort>`/],
+    ['advance Wave One because', /Missing the reason after "because"/],
+    ['resume Wave One', /is not paused; nothing was changed/],
+  ])('%s', async (text, answer) => {
+    const before = await w.bot.store.audit.recent({ limit: 1 });
+    expect((await say(w, 'admin', text)).text).toMatch(answer);
+    expect(await w.bot.store.audit.recent({ limit: 1 })).toEqual(before);
+    expect((await cohortOf()).stage).toBe('planned');
+  });
+
+  it('stage commands are for admins only', async () => {
+    expect((await say(w, 'helpdesk', 'advance Wave One')).text).toMatch(/is for admins/);
+    expect((await say(w, 'user', 'plan Wave One')).text).toMatch(/is for admins/);
+  });
+});
+
+describe('forward', () => {
+  it('planned → nudging changes nothing in Entra', async () => {
+    const plan = await say(w, 'admin', 'plan Wave One');
+    expect(plan.text).toMatch(/planned → nudging/);
+    expect(plan.text).toMatch(/This move changes nothing in Entra/);
+    const r = await say(w, 'admin', 'advance Wave One');
+    expect(r.text).toMatch(/Wave One is now nudging/);
+    expect((await cohortOf()).stage).toBe('nudging');
+    expect((await campaignOf()).reportOnlyPolicyId).toBeNull();
+  });
+
+  it('plan shows the policies to create and the exact conditions.users change, and changes nothing', async () => {
+    const policiesBefore = w.world.sim.state.currentPolicies().length;
+    const plan = await say(w, 'admin', 'plan Wave One');
+    expect(plan.text).toMatch(/nudging → report-only/);
+    expect(plan.text).toMatch(/Create the Conditional Access policy: Passkey rollout: Rollout \(report-only\)/);
+    expect(plan.text).toMatch(/Create the exemptions group/);
+    expect(plan.text).toContain(`includeGroups: [] → [${wave.id} (Wave One (cohort Wave One))]`);
+    expect(plan.text).toMatch(/✅ \*\*Break-glass excluded\*\*/);
+    expect(w.world.sim.state.currentPolicies().length).toBe(policiesBefore);
+  });
+
+  it('nudging → report-only creates both policies (report-only first), then includes the group', async () => {
+    const r = await say(w, 'admin', 'advance Wave One');
+    expect(r.text).toMatch(/Wave One is now report-only/);
+    const c = await campaignOf();
+    expect(c.reportOnlyPolicyId).not.toBeNull();
+    expect(c.enforcedPolicyId).not.toBeNull();
+    expect(c.exemptionsGroupId).not.toBeNull();
+    const ro = policyNow(w, c.reportOnlyPolicyId!);
+    const en = policyNow(w, c.enforcedPolicyId!);
+    expect(ro.state).toBe('enabledForReportingButNotEnforced');
+    expect(en.state).toBe('enabled');
+    expect(ro.conditions.users.includeGroups).toEqual([wave.id]);
+    expect(en.conditions.users).toMatchObject({ includeUsers: ['None'], includeGroups: [] });
+    for (const p of [ro, en]) {
+      expect(p.conditions.users.excludeGroups).toEqual(expect.arrayContaining([breakGlassGroup, c.exemptionsGroupId]));
+      expect(p.grantControls?.authenticationStrength?.id).toBe('00000000-0000-0000-0000-000000000004');
+    }
+    expect(Date.parse(ro.createdDateTime)).toBeLessThanOrEqual(Date.parse(en.createdDateTime));
+    const actions = await auditActions(w);
+    expect(actions).toEqual(expect.arrayContaining(['exemptions-group.create', 'policy.create', 'policy.include', 'cohort.advance']));
+    expect((await cohortOf()).stage).toBe('report-only');
+  });
+
+  it('report-only → enforced is refused before the soak period, with the reason', async () => {
+    const r = await say(w, 'admin', 'advance Wave One');
+    expect(r.text).toMatch(/cannot move to enforced yet: Report-only evidence — .*report-only for 0 of 1 soak days/);
+    expect((await w.bot.store.approvals.listPending()).length).toBe(0);
+  });
+});
