@@ -1,4 +1,4 @@
-import { escapeMarkdown, expandTemplate, type AdaptiveCardJson } from '../cards/render.js';
+import { expandTemplate, type AdaptiveCardJson } from '../cards/render.js';
 import type { AuditEntry } from '../services/ports/audit.js';
 import type { GraphChange } from '../services/staging/campaign-policies.js';
 import type { DriftModel } from '../services/staging/drift-watch.js';
@@ -8,13 +8,22 @@ import type { IssuedPass } from '../services/helpdesk/tap.js';
 
 /** Render functions for the staging cards (templates in cards/). Untrusted text goes in as data, escaped. */
 
+/**
+ * Names and reasons come from Entra and from people: they must not become links or markup. Only the
+ * characters that open a link or an HTML tag are escaped, so ordinary text (dates, hyphens) reads
+ * as written.
+ */
+export function safeText(s: string): string {
+  return s.replace(/[[\]<>]/g, (c) => `\\${c}`);
+}
+
 function fmt(d: Date | null | undefined): string {
   return d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '';
 }
 
 export function gateLines(gates: GateResult[]): { text: string; color: string }[] {
   return gates.map((g) => ({
-    text: `${g.status === 'pass' ? '✅' : g.hard ? '⛔' : '⚠️'} **${g.title}**${g.hard ? ' (hard gate)' : ''}: ${escapeMarkdown(g.detail)}`,
+    text: `${g.status === 'pass' ? '✅' : g.hard ? '⛔' : '⚠️'} **${g.title}**${g.hard ? ' (hard gate)' : ''}: ${safeText(g.detail)}`,
     color: g.status === 'pass' ? 'Good' : g.hard ? 'Attention' : 'Warning',
   }));
 }
@@ -83,7 +92,7 @@ export function renderApprovalCard(m: ApprovalModel, canAct: boolean): AdaptiveC
     requestedBy: m.requestedBy,
     requestedAt: fmt(m.requestedAt),
     expiresAt: fmt(m.expiresAt),
-    reason: m.reason ? escapeMarkdown(m.reason) : 'none (every gate passed)',
+    reason: m.reason ? safeText(m.reason) : 'none (every gate passed)',
     gates: gateLines(m.gates),
     changes: changeBlocks([], m.writes),
     canAct: canAct && m.status === 'pending',
@@ -96,7 +105,7 @@ export function renderDriftCard(m: DriftModel, canAct: boolean): AdaptiveCardJso
     title: `Out-of-band change: ${m.campaign}`,
     subtitle: `The ${m.object} was changed outside the bot (found ${fmt(m.detectedAt)}).`,
     notice: m.notice,
-    changes: m.changes.map((c) => ({ text: `${c.serious ? '⛔' : '•'} ${escapeMarkdown(c.words)}`, color: c.serious ? 'Attention' : 'Default' })),
+    changes: m.changes.map((c) => ({ text: `${c.serious ? '⛔' : '•'} ${safeText(c.words)}`, color: c.serious ? 'Attention' : 'Default' })),
     outcome: m.outcome,
     canAct: canAct && m.status === 'open',
     canReapply: canAct && m.status === 'open' && m.canReapply,
@@ -125,7 +134,7 @@ export function renderAuditCards(title: string, entries: AuditEntry[], names: Ma
     cards.push(
       expandTemplate('audit-log', {
         title: pages > 1 ? `${title} (${p + 1}/${pages})` : title,
-        entries: slice.map((e) => ({ head: `#${e.seq} · ${fmt(e.at)} · ${escapeMarkdown(names.get(e.actor) ?? e.actor)} · ${e.action}`, detail: escapeMarkdown(auditDetail(e)) })),
+        entries: slice.map((e) => ({ head: `#${e.seq} · ${fmt(e.at)} · ${safeText(names.get(e.actor) ?? e.actor)} · ${e.action}`, detail: safeText(auditDetail(e)) })),
         footer: p === pages - 1 ? footer : '',
       }),
     );

@@ -1,6 +1,5 @@
 import type { ConversationReference } from 'botbuilder';
 import { z } from 'zod';
-import { escapeMarkdown } from '../../cards/render.js';
 import { VERBS } from '../../cards/verbs.js';
 import { COHORT_STAGES, type CohortStage } from '../../services/ports/campaign-store.js';
 import type { Clock } from '../../services/ports/clock.js';
@@ -12,7 +11,7 @@ import type { AdvanceResult, MoveReport, StagingActor, StagingService } from '..
 import type { TapService } from '../../services/helpdesk/tap.js';
 import { defineCardAction, type CardActionSpec, type CardResult } from '../card-actions.js';
 import type { CommandContext, CommandSpec, Reply } from '../command-router.js';
-import { renderApprovalCard, renderAuditCards, renderDriftCard, renderPlanCard, renderResultCard, renderTapCard } from '../staging-cards.js';
+import { renderApprovalCard, renderAuditCards, renderDriftCard, renderPlanCard, renderResultCard, renderTapCard, safeText } from '../staging-cards.js';
 
 export interface StagingCommandDeps {
   staging: StagingService;
@@ -152,7 +151,7 @@ export function stagingCommands(d: StagingCommandDeps): CommandSpec[] {
       const r = await d.exemptions.grant(cmd.user, cmd.days, cmd.reason, { id: ctx.actor.aadObjectId, role: ctx.access.role });
       if (!r.ok) return { text: r.message };
       const lines = r.value.granted.map((g) => `- ${g.campaign.name}: ${g.extended ? 'extended' : 'exempted'} until ${g.until.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
-      return { text: `${escapeMarkdown(r.value.user.displayName)} is in the exemptions group, so the campaign's policies do not apply to them:\n${lines.join('\n')}\n\nWhen it ends I take them out and tell them.` };
+      return { text: `${safeText(r.value.user.displayName)} is in the exemptions group, so the campaign's policies do not apply to them:\n${lines.join('\n')}\n\nWhen it ends I take them out and tell them.` };
     },
   };
 

@@ -169,6 +169,16 @@ export interface ApprovalBasis {
   failureSharePct: number;
 }
 
+/** JSON with keys sorted at every level: a basis read back from jsonb (which reorders keys) compares equal. */
+function canonical(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  return `{${Object.keys(v as object)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
+}
+
 export function fingerprintOf(b: ApprovalBasis): string {
   const discrete = {
     gates: [...b.gates].sort((x, y) => x.id.localeCompare(y.id)),
@@ -177,7 +187,7 @@ export function fingerprintOf(b: ApprovalBasis): string {
     strengthId: b.strengthId,
     settings: b.settings,
   };
-  return createHash('sha256').update(JSON.stringify(discrete)).digest('hex');
+  return createHash('sha256').update(canonical(discrete)).digest('hex');
 }
 
 /** Figures may move this much against the approval before it is void. */
@@ -190,10 +200,10 @@ export function materialChange(requested: ApprovalBasis & { fingerprint: string 
     const before = requested.gates.find((x) => x.id === g.id);
     if (before && before.status !== g.status) reasons.push(`the ${g.id} gate now ${g.status === 'pass' ? 'passes' : 'fails'}`);
   }
-  if (JSON.stringify(requested.policies) !== JSON.stringify(now.policies)) reasons.push('a policy was changed since the request');
+  if (canonical(requested.policies) !== canonical(now.policies)) reasons.push('a policy was changed since the request');
   if (JSON.stringify([...requested.breakGlass].sort()) !== JSON.stringify([...now.breakGlass].sort())) reasons.push('the break-glass list changed');
   if (requested.strengthId !== now.strengthId) reasons.push('the authentication strength changed');
-  if (JSON.stringify(requested.settings) !== JSON.stringify(now.settings)) reasons.push('the campaign settings for the gates changed');
+  if (canonical(requested.settings) !== canonical(now.settings)) reasons.push('the campaign settings for the gates changed');
   if (requested.readyPct - now.readyPct > TOLERANCE.readyPctDrop) reasons.push(`the ready share fell from ${requested.readyPct}% to ${now.readyPct}%`);
   if (now.failureSharePct - requested.failureSharePct > TOLERANCE.failureShareRise) reasons.push(`would-be failures rose from ${requested.failureSharePct}% to ${now.failureSharePct}%`);
   if (reasons.length === 0 && fingerprintOf(now) !== requested.fingerprint) reasons.push('the gate inputs changed');

@@ -108,3 +108,75 @@ describe('forward', () => {
     expect((await w.bot.store.approvals.listPending()).length).toBe(0);
   });
 });
+
+describe('four-eyes', () => {
+  it('after the soak, advance asks the other admins in a card; nothing changes in Entra yet', async () => {
+    nextWeekdayAt(w, 18, 2);
+    const r = await say(w, 'admin', 'advance Wave One');
+    expect(r.text).toMatch(/Enforcement of Wave One needs a second admin\. I sent the request to 1 other admin/);
+    const pending = await w.bot.store.approvals.listPending();
+    expect(pending).toHaveLength(1);
+    expect(pending[0]!.requestedBy).toBe(w.simUser('admin').id);
+    const card = lastCard(w, w.simUser('admin2').id, /Approval needed: enforce Wave One/);
+    expect(replyText(card)).toMatch(/Waiting for a second admin/);
+    expect(replyText(card)).toMatch(/✅ \*\*Report-only evidence\*\*: \d+ sign-ins by \d+ members/);
+    // the requester's own copy has no buttons
+    expect(JSON.stringify(r.replies.at(-1)!.activity)).not.toMatch(/approval\.approve/);
+    expect(policyNow(w, (await campaignOf()).enforcedPolicyId!).conditions.users.includeGroups).toEqual([]);
+    expect((await say(w, 'admin', 'advance Wave One')).text).toMatch(/already waiting for approval/);
+  });
+
+  it('the requester cannot approve their own request, whatever the card says', async () => {
+    const admin = await w.user('admin');
+    const a = (await w.bot.store.approvals.listPending())[0]!;
+    const card = lastCard(w, w.simUser('admin2').id, /Approval needed/);
+    const r = await w.world.channel.sendInvoke(admin, { action: { type: 'Action.Execute', verb: 'approval.approve', data: { approvalId: a.id, approver: w.simUser('admin2').id } }, trigger: 'manual' }, { replyToId: card.id, conversationId: card.conversationId });
+    expect(JSON.stringify(r.body)).toMatch(/You asked for this move: another admin has to approve it/);
+    expect((await w.bot.store.approvals.get(a.id))!.status).toBe('pending');
+    expect(await auditActions(w)).toContain('approval.self_refused');
+  });
+
+  it('spoofed card data (role or approver in the payload) does not make an ordinary user an approver', async () => {
+    const user = await w.user('user');
+    const card = lastCard(w, w.simUser('admin2').id, /Approval needed/);
+    const a = (await w.bot.store.approvals.listPending())[0]!;
+    const r = await w.world.channel.pressCardButton(user, card, { verb: 'approval.approve', data: { approvalId: a.id, role: 'admin', approver: w.simUser('admin2').id, aadObjectId: w.simUser('admin2').id } });
+    expect(JSON.stringify(r.body)).toMatch(/Only admins can do that/);
+    const helpdesk = await w.user('helpdesk');
+    const h = await w.world.channel.sendInvoke(helpdesk, { action: { type: 'Action.Execute', verb: 'approval.approve', data: { approvalId: a.id, role: 'admin' } }, trigger: 'manual' }, { replyToId: card.id });
+    expect(JSON.stringify(h.body)).toMatch(/Only admins can do that/);
+    expect((await w.bot.store.approvals.get(a.id))!.status).toBe('pending');
+  });
+
+  it('a second admin approves in the card; roles come from Entra; the move lands', async () => {
+    const admin2 = await w.user('admin2');
+    const card = lastCard(w, w.simUser('admin2').id, /Approval needed/);
+    const r = await w.world.channel.pressCardButton(admin2, card, { verb: 'approval.approve' });
+    expect(JSON.stringify(r.body)).toMatch(/Approved by Demo Conditional Access Admin/);
+    await w.bot.settled();
+    const c = await campaignOf();
+    expect((await cohortOf()).stage).toBe('enforced');
+    expect(policyNow(w, c.enforcedPolicyId!).conditions.users.includeGroups).toEqual([wave.id]);
+    expect(policyNow(w, c.reportOnlyPolicyId!).conditions.users).toMatchObject({ includeGroups: [], includeUsers: ['None'] });
+    const a = (await w.bot.store.audit.recent({ cohortId: (await cohortOf()).id, limit: 20 })).find((e) => e.action === 'cohort.advance' && (e.after as { stage: string }).stage === 'enforced')!;
+    expect(a.actor).toBe(w.simUser('admin2').id);
+    expect(a.details).toMatchObject({ requestedBy: w.simUser('admin').id, approvedBy: w.simUser('admin2').id });
+    expect(a.graphRequestId).toMatch(/\S/);
+    // the card admin2 pressed was updated in place to the outcome
+    const updated = w.world.channel.conversation(card.conversationId).find((m) => m.id === card.id)!;
+    expect(updated.updates).toBeGreaterThan(0);
+    expect(replyText(updated)).toMatch(/Wave One was enforced/);
+  });
+
+  it('a second press or a replayed invoke has no second effect', async () => {
+    const admin2 = await w.user('admin2');
+    const card = lastCard(w, w.simUser('admin2').id, /Approval needed/);
+    const approval = (await w.bot.store.audit.recent({ limit: 200 })).find((e) => e.action === 'approval.approve')!;
+    const before = (await auditActions(w)).filter((x) => x === 'cohort.advance' || x === 'policy.include').length;
+    const r = await w.world.channel.sendInvoke(admin2, { action: { type: 'Action.Execute', verb: 'approval.approve', data: { approvalId: approval.subject } }, trigger: 'manual' }, { replyToId: card.id });
+    expect(JSON.stringify(r.body)).toMatch(/already approved; nothing was changed/);
+    await w.bot.settled();
+    expect((await auditActions(w)).filter((x) => x === 'cohort.advance' || x === 'policy.include').length).toBe(before);
+    expect(await auditActions(w)).toContain('approval.replay');
+  });
+});

@@ -84,6 +84,11 @@ describe('approval basis', () => {
   });
   const requested = { ...basis(), fingerprint: fingerprintOf(basis()) };
 
+  it('stands when the stored basis comes back from the database with its keys in another order', () => {
+    const reordered = JSON.parse(JSON.stringify({ ...requested, settings: { minWarnings: 2, soakDays: 7, failureMaxPct: 2, thresholdPct: 95 }, policies: [{ modified: 't1', id: 'ro' }, { modified: 't2', id: 'en' }] }));
+    expect(materialChange(reordered, basis())).toBeNull();
+  });
+
   it('stands when nothing material moved (a few more people ready is fine)', () => {
     expect(materialChange(requested, basis())).toBeNull();
     expect(materialChange(requested, basis({ readyPct: 99 }))).toBeNull();
