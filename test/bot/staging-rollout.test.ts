@@ -180,3 +180,57 @@ describe('four-eyes', () => {
     expect(await auditActions(w)).toContain('approval.replay');
   });
 });
+
+describe('the enforcement guard', () => {
+  it('rolls the cohort back to report-only by itself when its sign-ins start failing, and tells the admins why', async () => {
+    expect((await say(w, 'admin', 'campaign set Rollout guard-window 1440')).text).toMatch(/Rollout/);
+    // Nothing fails yet: the guard looks and leaves it.
+    nextWeekdayAt(w, 18, 1);
+    const calm = (await w.bot.runJob('staging.guard')) as { tripped: boolean; summary: { signIns: number } }[];
+    expect(calm).toHaveLength(1);
+    expect(calm[0]).toMatchObject({ tripped: false });
+    expect((await cohortOf()).stage).toBe('enforced');
+    // Members lose their passkeys: from now on the enforced policy blocks them.
+    for (const m of wave.members) {
+      const u = w.world.sim.state.requireUser(m.id);
+      for (const method of [...u.authenticationMethods]) {
+        if (method['@odata.type'] === '#microsoft.graph.fido2AuthenticationMethod' || method['@odata.type'] === '#microsoft.graph.windowsHelloForBusinessAuthenticationMethod') w.world.sim.removeAuthenticationMethod(u.id, method.id);
+      }
+    }
+    nextWeekdayAt(w, 18, 1);
+    const tripped = (await w.bot.runJob('staging.guard')) as { tripped: boolean; rolledBack: boolean; summary: { blocked: number; signIns: number } }[];
+    expect(tripped[0]).toMatchObject({ tripped: true, rolledBack: true });
+    expect(tripped[0]!.summary.blocked).toBeGreaterThanOrEqual(5);
+    const c = await campaignOf();
+    expect((await cohortOf()).stage).toBe('report-only');
+    expect(policyNow(w, c.reportOnlyPolicyId!).conditions.users.includeGroups).toEqual([wave.id]);
+    expect(policyNow(w, c.enforcedPolicyId!).conditions.users.includeGroups).toEqual([]);
+    const rollback = (await w.bot.store.audit.recent({ cohortId: (await cohortOf()).id, limit: 10 })).find((e) => e.action === 'cohort.rollback')!;
+    expect(rollback.actor).toBe('system:guard');
+    expect(String(rollback.details.reason)).toMatch(/guard: \d+ of \d+ sign-ins .* were blocked/);
+    for (const admin of ['admin', 'admin2']) {
+      const told = w.world.channel.messagesFor(w.simUser(admin).id, { from: 'bot' }).filter((m) => /enforcement guard rolled \*\*Wave One\*\*/.test(m.text ?? ''));
+      expect(told).toHaveLength(1);
+    }
+    expect((await say(w, 'admin', 'status Wave One')).text).toMatch(/Guard: \d+ of \d+ sign-ins blocked .* tripped, rolled back/);
+  });
+});
+
+describe('rollback', () => {
+  it('report-only → nudging takes the group out of the report-only policy at once, audited with the reason', async () => {
+    const r = await say(w, 'admin', 'rollback Wave One because pausing the pilot');
+    expect(r.text).toMatch(/Wave One is now nudging/);
+    const c = await campaignOf();
+    expect(policyNow(w, c.reportOnlyPolicyId!).conditions.users).toMatchObject({ includeGroups: [], includeUsers: ['None'] });
+    const e = (await w.bot.store.audit.recent({ cohortId: (await cohortOf()).id, limit: 5 })).find((x) => x.action === 'cohort.rollback')!;
+    expect(e).toMatchObject({ actor: w.simUser('admin').id, before: { stage: 'report-only' }, after: { stage: 'nudging' }, details: { reason: 'pausing the pilot' } });
+    expect((await say(w, 'admin', 'rollback Wave One')).text).toMatch(/nudging: rollback works from enforced/);
+  });
+
+  it('pause holds a cohort; advance is refused until resume', async () => {
+    expect((await say(w, 'admin', 'pause Wave One')).text).toMatch(/Paused Wave One/);
+    expect((await say(w, 'admin', 'advance Wave One')).text).toMatch(/Wave One is paused; `resume Wave One` first/);
+    expect((await say(w, 'admin', 'resume Wave One')).text).toMatch(/Resumed Wave One/);
+    expect((await cohortOf()).paused).toBe(false);
+  });
+});

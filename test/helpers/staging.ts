@@ -20,8 +20,13 @@ export async function waitForSyncs(w: TestWorld): Promise<void> {
 }
 
 /** A security group in the simulated tenant made of enabled members with the given personas. */
+const taken = new WeakMap<TestWorld, Set<string>>();
+
 export function makeGroup(w: TestWorld, name: string, personas: string[], count: number, extra: string[] = []): { id: string; members: SimUser[] } {
-  const picked = w.tenant.users.filter((u) => u.accountEnabled && u.userType === 'Member' && personas.includes(u.truth.persona) && !u.id.startsWith('de300000')).slice(0, count);
+  const used = taken.get(w) ?? new Set<string>();
+  taken.set(w, used);
+  const picked = w.tenant.users.filter((u) => u.accountEnabled && u.userType === 'Member' && personas.includes(u.truth.persona) && !u.id.startsWith('de300000') && !used.has(u.id)).slice(0, count);
+  for (const u of picked) used.add(u.id);
   const ids = [...picked.map((u) => u.id), ...extra];
   const g = w.world.sim.state.createGroup(
     { displayName: name, mailNickname: name.toLowerCase().replace(/[^a-z0-9]/g, ''), mailEnabled: false, securityEnabled: true, 'members@odata.bind': ids.map((id) => `https://graph.microsoft.com/v1.0/directoryObjects/${id}`) },
