@@ -8,6 +8,7 @@ import type { PasskeyPolicy } from '../ports/registration-source.js';
 import type { AdminMessenger } from '../ports/staging-hooks.js';
 import type { DriftAlert, DriftChange, SnapshotKind } from '../ports/staging-store.js';
 import type { Store } from '../ports/store.js';
+import { canonical } from './canonical.js';
 import { CampaignPolicies, policyIdOf } from './campaign-policies.js';
 import {
   diffPasskeyPolicySnapshots,
@@ -135,7 +136,7 @@ export class DriftWatch {
         }
         continue;
       }
-      const signature = createHash('sha256').update(JSON.stringify(found.changes.map((c) => [c.field, c.before, c.after]))).digest('hex');
+      const signature = createHash('sha256').update(canonical(found.changes.map((c) => [c.field, c.before, c.after]))).digest('hex');
       if (existing?.signature === signature) continue;
       const now = clock.now();
       let alertId: string;

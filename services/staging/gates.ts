@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonical } from './canonical.js';
 import type { EvidenceSummary } from './evidence.js';
 import type { StageMove } from './stages.js';
 
@@ -169,16 +170,6 @@ export interface ApprovalBasis {
   failureSharePct: number;
 }
 
-/** JSON with keys sorted at every level: a basis read back from jsonb (which reorders keys) compares equal. */
-function canonical(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  return `{${Object.keys(v as object)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-    .join(',')}}`;
-}
-
 export function fingerprintOf(b: ApprovalBasis): string {
   const discrete = {
     gates: [...b.gates].sort((x, y) => x.id.localeCompare(y.id)),
@@ -201,7 +192,7 @@ export function materialChange(requested: ApprovalBasis & { fingerprint: string 
     if (before && before.status !== g.status) reasons.push(`the ${g.id} gate now ${g.status === 'pass' ? 'passes' : 'fails'}`);
   }
   if (canonical(requested.policies) !== canonical(now.policies)) reasons.push('a policy was changed since the request');
-  if (JSON.stringify([...requested.breakGlass].sort()) !== JSON.stringify([...now.breakGlass].sort())) reasons.push('the break-glass list changed');
+  if (canonical([...requested.breakGlass].sort()) !== canonical([...now.breakGlass].sort())) reasons.push('the break-glass list changed');
   if (requested.strengthId !== now.strengthId) reasons.push('the authentication strength changed');
   if (canonical(requested.settings) !== canonical(now.settings)) reasons.push('the campaign settings for the gates changed');
   if (requested.readyPct - now.readyPct > TOLERANCE.readyPctDrop) reasons.push(`the ready share fell from ${requested.readyPct}% to ${now.readyPct}%`);

@@ -2,6 +2,7 @@ import type { BreakGlassEntry } from '../ports/campaign-store.js';
 import type { AuthStrength, CaPolicy, CaUsers } from '../ports/policy-gateway.js';
 import type { PasskeyPolicy } from '../ports/registration-source.js';
 import type { DriftChange } from '../ports/staging-store.js';
+import { canonical, sameJson } from './canonical.js';
 import type { PolicyRole } from './stages.js';
 
 /**
@@ -202,7 +203,7 @@ export function diffPolicySnapshots(before: Record<string, unknown>, after: Reco
     out.push({ field: 'grantControls.authenticationStrength', before: before.strengthId, after: after.strengthId, words: `it now requires ${after.strengthId ? `the authentication strength ${String(after.strengthId)}` : 'no authentication strength'} instead of ${String(before.strengthId)}`, serious: true });
   }
   for (const k of ['builtInControls', 'includeApplications', 'excludeApplications', 'clientAppTypes'] as const) {
-    if (JSON.stringify(arr(before[k])) !== JSON.stringify(arr(after[k]))) out.push({ field: k, before: before[k], after: after[k], words: `${k} changed from [${arr(before[k]).join(', ')}] to [${arr(after[k]).join(', ')}]`, serious: k !== 'excludeApplications' });
+    if (!sameJson(arr(before[k]), arr(after[k]))) out.push({ field: k, before: before[k], after: after[k], words: `${k} changed from [${arr(before[k]).join(', ')}] to [${arr(after[k]).join(', ')}]`, serious: k !== 'excludeApplications' });
   }
   const bu = (before.users ?? {}) as Record<string, unknown>;
   const au = (after.users ?? {}) as Record<string, unknown>;
@@ -244,10 +245,10 @@ export function strengthSnapshot(s: AuthStrength): Record<string, unknown> {
 
 export function diffStrengthSnapshots(before: Record<string, unknown>, after: Record<string, unknown>): DriftChange[] {
   const out: DriftChange[] = [];
-  if (JSON.stringify(before.allowedCombinations) !== JSON.stringify(after.allowedCombinations)) {
+  if (!sameJson(before.allowedCombinations, after.allowedCombinations)) {
     out.push({ field: 'allowedCombinations', before: before.allowedCombinations, after: after.allowedCombinations, words: `the strength now allows [${arr(after.allowedCombinations).join('; ')}] instead of [${arr(before.allowedCombinations).join('; ')}]`, serious: true });
   }
-  if (JSON.stringify(before.combinationConfigurations) !== JSON.stringify(after.combinationConfigurations)) {
+  if (!sameJson(before.combinationConfigurations, after.combinationConfigurations)) {
     out.push({ field: 'combinationConfigurations', before: before.combinationConfigurations, after: after.combinationConfigurations, words: 'the passkey models (AAGUIDs) the strength accepts were changed', serious: true });
   }
   return out;
@@ -298,7 +299,7 @@ export function diffPasskeyPolicySnapshots(before: Record<string, unknown>, afte
     changes.push({ field: 'state', before: before.state, after: after.state, words: `passkeys (FIDO2) were turned ${String(after.state) === 'enabled' ? 'on' : 'off'} in the authentication methods policy`, serious: true });
     all = true;
   }
-  if (JSON.stringify(before.excludeTargets) !== JSON.stringify(after.excludeTargets)) {
+  if (!sameJson(before.excludeTargets, after.excludeTargets)) {
     changes.push({ field: 'excludeTargets', before: before.excludeTargets, after: after.excludeTargets, words: 'the groups excluded from passkeys changed', serious: true });
     all = true;
   }
@@ -307,21 +308,21 @@ export function diffPasskeyPolicySnapshots(before: Record<string, unknown>, afte
   for (const [id, p] of bp) {
     const q = ap.get(id);
     if (!q) changes.push({ field: `passkeyProfiles.${id}`, before: p, after: null, words: `the passkey profile "${p.name}" was deleted`, serious: true });
-    else if (JSON.stringify(p) !== JSON.stringify(q)) {
+    else if (!sameJson(p, q)) {
       const what: string[] = [];
       if (p.passkeyTypes !== q.passkeyTypes) what.push(`passkey types ${p.passkeyTypes} → ${q.passkeyTypes}`);
       if (p.attestationEnforcement !== q.attestationEnforcement) what.push(`attestation ${p.attestationEnforcement} → ${q.attestationEnforcement}`);
-      if (JSON.stringify(p.keyRestrictions) !== JSON.stringify(q.keyRestrictions)) what.push('key restrictions (AAGUIDs)');
+      if (!sameJson(p.keyRestrictions, q.keyRestrictions)) what.push('key restrictions (AAGUIDs)');
       if (p.name !== q.name) what.push(`name "${p.name}" → "${q.name}"`);
       changes.push({ field: `passkeyProfiles.${id}`, before: p, after: q, words: `the passkey profile "${q.name}" changed: ${what.join(', ')}`, serious: what.some((w) => !w.startsWith('name')) });
     }
   }
   for (const [id, q] of ap) if (!bp.has(id)) changes.push({ field: `passkeyProfiles.${id}`, before: null, after: q, words: `a passkey profile "${q.name}" was added`, serious: false });
-  if (JSON.stringify(before.includeTargets) !== JSON.stringify(after.includeTargets)) changes.push({ field: 'includeTargets', before: before.includeTargets, after: after.includeTargets, words: 'which groups the passkey profiles are targeted at changed', serious: true });
+  if (!sameJson(before.includeTargets, after.includeTargets)) changes.push({ field: 'includeTargets', before: before.includeTargets, after: after.includeTargets, words: 'which groups the passkey profiles are targeted at changed', serious: true });
   if (changes.length === 0) return { changes, affects: [] };
   if (all) return { changes, affects: ['*'] };
   const profileContent = (snap: Record<string, unknown>, ids: Set<string>) =>
-    JSON.stringify(((snap.profiles ?? []) as ProfileSnap[]).filter((p) => ids.has(p.id)).map((p) => ({ ...p, name: '' })));
+    canonical(((snap.profiles ?? []) as ProfileSnap[]).filter((p) => ids.has(p.id)).map((p) => ({ ...p, name: '' })));
   const affects = cohorts
     .filter((c) => profileContent(before, profileIdsReaching(before, c.groupId)) !== profileContent(after, profileIdsReaching(after, c.groupId)))
     .map((c) => c.id);
