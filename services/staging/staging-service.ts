@@ -522,7 +522,7 @@ export class StagingService {
       const after = { ...next, version: cohort.version + 1 };
       if (move.to === 'report-only' && move.direction === 'forward') await this.hint(() => this.d.listener.planFinalNotices(cohort.id, this.earliestEnforcement(campaign, now), now));
       else if (move.to === 'enforced') await this.hint(() => this.d.listener.planRecoveryNotices(cohort.id, now));
-      else await this.hint(() => this.d.listener.cancelForCohort(cohort.id, now));
+      else if (move.direction === 'back') await this.hint(() => this.d.listener.cancelForCohort(cohort.id, now));
       if (ctx.approval) await this.refreshCards(ctx.approval.id);
       const edits = written.reduce((n, w) => n + w.concurrentEdits, 0);
       return {

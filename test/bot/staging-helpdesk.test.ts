@@ -173,9 +173,24 @@ describe('a passkeys-only campaign and adopted policies', () => {
   });
 
   it('the evidence is read even where Graph refuses the policy filter on sign-ins', async () => {
+    w.clock.advance(2 * 24 * 3600_000);
     const plan = await say(w, 'admin', 'plan Keys Wave');
-    expect(plan.text).toMatch(/Report-only evidence/);
-    expect(plan.text).not.toMatch(/no sign-in evidence/);
+    expect(plan.text).toMatch(/Report-only evidence\*\*: [1-9]\d* sign-ins by \d+ members/);
+  });
+
+  it('with an admins channel set, the approval request goes to that channel', async () => {
+    const channel = { teamId: '19:fakeTeam0000000000000000000003@thread.tacv2', channelId: '19:fakeChannel00000000000000000003@thread.tacv2' };
+    const admin = await w.user('admin');
+    const set = await w.world.channel.sendMessage(admin, 'campaign set Keys admins-channel here', { channel, mentionBot: true });
+    expect(replyText(set.replies[0]!)).toMatch(/Approval requests, drift alerts and guard roll-backs go to this channel/);
+    await say(w, 'admin', 'campaign set Keys soak-days 1');
+    await say(w, 'admin', 'campaign set Keys min-warnings 0');
+    const r = await say(w, 'admin', 'advance Keys Wave because the pilot group is small');
+    expect(r.text).toMatch(/needs a second admin\. I sent the request to 1 other admin/);
+    const inChannel = w.world.channel.conversation(channel.channelId).filter((m) => m.from === 'bot' && /Approval needed: enforce Keys Wave/.test(replyText(m)));
+    expect(inChannel).toHaveLength(1);
+    expect(JSON.stringify(inChannel[0]!.activity)).toMatch(/approval\.approve/);
+    expect(w.world.channel.messagesFor(w.simUser('admin2').id, { from: 'bot' }).filter((m) => /enforce Keys Wave/.test(replyText(m)))).toEqual([]);
   });
 });
 

@@ -11,9 +11,21 @@ import { auditActions, lastCard, makeGroup, nextWeekdayAt, policyNow, say, waitF
 let w: TestWorld;
 let wave: { id: string; members: { id: string }[] };
 let breakGlassGroup: string;
+/** What the nudge service (issue 4) would be told. */
+const told: string[] = [];
 
 beforeAll(async () => {
-  w = await startTestWorld({ users: 150, seed: 7 });
+  w = await startTestWorld({
+    users: 150,
+    seed: 7,
+    bot: {
+      stageListener: {
+        planFinalNotices: async (cohortId, date, now) => void told.push(`final ${cohortId} ${Math.round((date.getTime() - now.getTime()) / 86_400_000)}d`),
+        planRecoveryNotices: async (cohortId) => void told.push(`recovery ${cohortId}`),
+        cancelForCohort: async (cohortId) => void told.push(`cancel ${cohortId}`),
+      },
+    },
+  });
   // Everyone who approves or is told must have the app (a 1:1 chat with the bot).
   for (const who of ['admin', 'admin2', 'user', 'helpdesk']) await w.user(who);
   wave = makeGroup(w, 'Wave One', ['security-key', 'two-security-keys', 'authenticator-passkey', 'synced-and-security-key'], 8);
@@ -100,6 +112,8 @@ describe('forward', () => {
     const actions = await auditActions(w);
     expect(actions).toEqual(expect.arrayContaining(['exemptions-group.create', 'policy.create', 'policy.include', 'cohort.advance']));
     expect((await cohortOf()).stage).toBe('report-only');
+    // the reminder work is told: final notices, enforcement possible after the 1-day soak
+    expect(told).toEqual([`final ${(await cohortOf()).id} 1d`]);
   });
 
   it('report-only → enforced is refused before the soak period, with the reason', async () => {
@@ -162,6 +176,7 @@ describe('four-eyes', () => {
     expect(a.actor).toBe(w.simUser('admin2').id);
     expect(a.details).toMatchObject({ requestedBy: w.simUser('admin').id, approvedBy: w.simUser('admin2').id });
     expect(a.graphRequestId).toMatch(/\S/);
+    expect(told.at(-1)).toBe(`recovery ${(await cohortOf()).id}`);
     // the card admin2 pressed was updated in place to the outcome
     const updated = w.world.channel.conversation(card.conversationId).find((m) => m.id === card.id)!;
     expect(updated.updates).toBeGreaterThan(0);
@@ -207,6 +222,7 @@ describe('the enforcement guard', () => {
     expect(policyNow(w, c.enforcedPolicyId!).conditions.users.includeGroups).toEqual([]);
     const rollback = (await w.bot.store.audit.recent({ cohortId: (await cohortOf()).id, limit: 10 })).find((e) => e.action === 'cohort.rollback')!;
     expect(rollback.actor).toBe('system:guard');
+    expect(told.at(-1)).toBe(`cancel ${(await cohortOf()).id}`);
     expect(String(rollback.details.reason)).toMatch(/guard: \d+ of \d+ sign-ins .* were blocked/);
     for (const admin of ['admin', 'admin2']) {
       const told = w.world.channel.messagesFor(w.simUser(admin).id, { from: 'bot' }).filter((m) => /enforcement guard rolled \*\*Wave One\*\*/.test(m.text ?? ''));

@@ -77,6 +77,21 @@ describe('approvals that expire or lose their basis', () => {
     await say(w, 'admin', 'campaign set Safety approval-hours 24');
   });
 
+  it('roles are re-read from Entra when the button is pressed; a rejection closes the request', async () => {
+    expect((await say(w, 'admin', 'advance Wave Two')).text).toMatch(/needs a second admin/);
+    const admin2 = await w.user('admin2');
+    w.world.sim.setDirectoryRoles(w.simUser('admin2').id, []);
+    const refused = await w.world.channel.pressCardButton(admin2, approvalCard(), { verb: 'approval.approve' });
+    expect(JSON.stringify(refused.body)).toMatch(/Only admins can do that\. You are a user/);
+    expect((await w.bot.store.approvals.listPending())).toHaveLength(1);
+    w.world.sim.setDirectoryRoles(w.simUser('admin2').id, ['b1be1c3e-b65d-4f19-8427-f6fa0d97feb9']);
+    const rejected = await w.world.channel.pressCardButton(admin2, approvalCard(), { verb: 'approval.reject' });
+    expect(JSON.stringify(rejected.body)).toMatch(/Rejected — rejected by Demo Conditional Access Admin/);
+    expect(await w.bot.store.approvals.listPending()).toEqual([]);
+    expect((await cohort()).stage).toBe('report-only');
+    expect(await auditActions(w)).toContain('approval.reject');
+  });
+
   it('an approval is void when the gate inputs changed materially since the request', async () => {
     expect((await say(w, 'admin', 'advance Wave Two')).text).toMatch(/needs a second admin/);
     await say(w, 'admin', 'campaign set Safety threshold 60%');
@@ -171,5 +186,19 @@ describe('break-glass and drift', () => {
     const again = await w.world.channel.sendInvoke(admin, { action: { type: 'Action.Execute', verb: 'drift.acknowledge', data: { alertId: (await w.bot.store.audit.recent({ limit: 50 })).find((e) => e.action === 'drift.acknowledge')!.details.alertId } }, trigger: 'manual' });
     expect(JSON.stringify(again.body)).toMatch(/already acknowledged; nothing was changed/);
     expect((await w.bot.store.driftAlerts.openFor(c.id))).toEqual([]);
+  });
+
+  it('a change to the passkey profiles that reach a cohort is drift too (the bot never writes that policy)', async () => {
+    const cur = w.world.sim.state.fido2.current()!;
+    const profiles = cur.passkeyProfiles!.map((p) => (p.id === cur.defaultPasskeyProfile ? { ...p, passkeyTypes: 'deviceBound' } : p));
+    w.world.sim.state.patchFido2({ '@odata.type': '#microsoft.graph.fido2AuthenticationMethodConfiguration', passkeyProfiles: profiles }, w.clock.now());
+    await w.bot.runJob('staging.drift');
+    const card = lastCard(w, w.simUser('admin2').id, /passkey \(FIDO2\) policy/);
+    expect(replyText(card)).toMatch(/changed: passkey types deviceBound,synced → deviceBound/);
+    expect(JSON.stringify(card.activity)).not.toMatch(/drift\.reapply/);
+    expect((await say(w, 'admin', 'plan Wave Three')).text).toMatch(/⚠️ \*\*No drift\*\*: passkey-policy: the passkey profile/);
+    const r = await w.world.channel.pressCardButton(await w.user('admin2'), card, { verb: 'drift.acknowledge' });
+    expect(JSON.stringify(r.body)).toMatch(/Acknowledged/);
+    expect((await say(w, 'admin', 'plan Wave Three')).text).toMatch(/✅ \*\*No drift\*\*/);
   });
 });
