@@ -3,6 +3,7 @@ import { expandTemplate, type AdaptiveCardJson } from '../../cards/render.js';
 import { VERBS } from '../../cards/verbs.js';
 import type { CampaignService, Outcome } from '../../services/campaigns/campaign-service.js';
 import { effectiveSettings } from '../../services/campaigns/campaign-settings.js';
+import { CA_ROLE_NEEDED, mayChangeConditionalAccess } from '../../services/staging/stages.js';
 import type { Campaign, Cohort } from '../../services/ports/campaign-store.js';
 import type { Clock } from '../../services/ports/clock.js';
 import type { Store } from '../../services/ports/store.js';
@@ -155,6 +156,7 @@ export function campaignCommands(d: CampaignCommandDeps): CommandSpec[] {
     handler: async (cmd, ctx): Promise<Reply> => {
       if (cmd.key === 'report-only-policy' || cmd.key === 'enforced-policy') {
         if (!d.policies) return { text: 'Policy staging is not available in this deployment.' };
+        if (!mayChangeConditionalAccess(ctx.access)) return { text: CA_ROLE_NEEDED };
         const a = await d.policies.adoptPolicy(cmd.name, cmd.key === 'report-only-policy' ? 'report-only' : 'enforced', cmd.value, { id: ctx.actor.aadObjectId, name: ctx.actor.name });
         return { text: a.ok ? a.value : a.message };
       }
@@ -176,7 +178,11 @@ export function campaignCommands(d: CampaignCommandDeps): CommandSpec[] {
     handler: async (cmd, ctx): Promise<Reply> => {
       const r = await d.campaigns.addBreakGlass(cmd.principal, cmd.campaign, ctx.actor.aadObjectId);
       if (!r.ok) return { text: r.message };
-      const policies = d.policies ? await d.policies.applyExclusions(r.value.campaignId, { id: ctx.actor.aadObjectId, name: ctx.actor.name }) : '';
+      const policies = !d.policies
+        ? ''
+        : mayChangeConditionalAccess(ctx.access)
+          ? await d.policies.applyExclusions(r.value.campaignId, { id: ctx.actor.aadObjectId, name: ctx.actor.name })
+          : ' Your Entra roles cannot change Conditional Access, so a Security or Conditional Access Administrator must add the exclusion to existing policies (the break-glass gate stops moves until then).';
       return { text: `Added ${r.value.kind} ${r.value.displayName} as break-glass for the campaign. Both of its Conditional Access policies will exclude it.${policies}` };
     },
   };

@@ -9,6 +9,7 @@ import type { DriftWatch } from '../../services/staging/drift-watch.js';
 import type { ExemptionService } from '../../services/staging/exemptions.js';
 import type { AdvanceResult, MoveReport, StagingActor, StagingService } from '../../services/staging/staging-service.js';
 import type { TapService } from '../../services/helpdesk/tap.js';
+import { CA_ROLE_NEEDED, mayChangeConditionalAccess } from '../../services/staging/stages.js';
 import { defineCardAction, type CardActionSpec, type CardResult } from '../card-actions.js';
 import type { CommandContext, CommandSpec, Reply } from '../command-router.js';
 import { renderApprovalCard, renderAuditCards, renderDriftCard, renderPlanCard, renderResultCard, renderTapCard, safeText } from '../staging-cards.js';
@@ -83,6 +84,7 @@ export function stagingCommands(d: StagingCommandDeps): CommandSpec[] {
     section: 'Stages',
     summary: 'Move a cohort one stage forward after its gates pass (enforcement asks a second admin). `because <reason>` overrides a failing soft gate.',
     handler: async (cmd, ctx): Promise<Reply> => {
+      if (!mayChangeConditionalAccess(ctx.access)) return { text: CA_ROLE_NEEDED };
       const r = await d.staging.advance(cmd.cohort, cmd.reason, actorOf(ctx));
       if (!r.ok) return { text: r.code === 'cohort_not_found' ? `${r.message}\n\nUsage: \`advance <cohort> [because <reason>]\`` : r.message };
       return advanceReply(d, ctx, r.value);
@@ -95,6 +97,7 @@ export function stagingCommands(d: StagingCommandDeps): CommandSpec[] {
     section: 'Stages',
     summary: 'Move a cohort one stage back (enforced → report-only → nudging) at once, no approval needed; audited.',
     handler: async (cmd, ctx): Promise<Reply> => {
+      if (!mayChangeConditionalAccess(ctx.access)) return { text: CA_ROLE_NEEDED };
       const r = await d.staging.rollback(cmd.cohort, cmd.reason, actorOf(ctx));
       if (!r.ok) return { text: r.code === 'cohort_not_found' ? `${r.message}\n\nUsage: \`rollback <cohort> [because <reason>]\`` : r.message };
       const report = await answerOrLater(d, ctx, r.value.done);
@@ -229,6 +232,7 @@ export function stagingCardActions(d: StagingCommandDeps): CardActionSpec[] {
     role: 'admin',
     schema: moveData,
     handler: async (data, ctx): Promise<CardResult> => {
+      if (!mayChangeConditionalAccess(ctx.access)) return { message: CA_ROLE_NEEDED };
       const cohort = await d.store.cohorts.get(data.cohortId);
       if (!cohort) return { message: 'That cohort no longer exists.' };
       const reason = data.reason && data.reason.trim() !== '' ? data.reason.trim() : null;
@@ -244,6 +248,7 @@ export function stagingCardActions(d: StagingCommandDeps): CardActionSpec[] {
     role: 'admin',
     schema: moveData,
     handler: async (data, ctx): Promise<CardResult> => {
+      if (!mayChangeConditionalAccess(ctx.access)) return { message: CA_ROLE_NEEDED };
       const cohort = await d.store.cohorts.get(data.cohortId);
       if (!cohort) return { message: 'That cohort no longer exists.' };
       const r = await d.staging.rollback(cohort.name, data.reason?.trim() || null, actorOf(ctx), { expectFrom: data.from });
@@ -259,6 +264,7 @@ export function stagingCardActions(d: StagingCommandDeps): CardActionSpec[] {
       role: 'admin',
       schema: approvalData,
       handler: async (data, ctx): Promise<CardResult> => {
+        if (decision === 'approve' && !mayChangeConditionalAccess(ctx.access)) return { message: CA_ROLE_NEEDED };
         const r = await d.staging.decide(data.approvalId, decision, actorOf(ctx), pressedCard(ctx));
         if (!r.model) return { message: 'That approval request no longer exists.' };
         // The presser's own view: no buttons once decided, and none for the requester.
@@ -272,6 +278,7 @@ export function stagingCardActions(d: StagingCommandDeps): CardActionSpec[] {
       role: 'admin',
       schema: alertData,
       handler: async (data, ctx): Promise<CardResult> => {
+        if (what === 'reapply' && !mayChangeConditionalAccess(ctx.access)) return { message: CA_ROLE_NEEDED };
         const r = what === 'acknowledge' ? await d.drift.acknowledge(data.alertId, actorOf(ctx)) : await d.drift.reapply(data.alertId, actorOf(ctx));
         if (!r.ok) return { message: r.message };
         return { card: renderDriftCard(r.value, true) };

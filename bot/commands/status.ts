@@ -208,6 +208,11 @@ async function stagingLines(store: Store, cohortId: string, campaignId: string):
   if (pending) out.push({ text: `Enforcement approval waiting since ${fmtTime(pending.requestedAt)} (expires ${fmtTime(pending.expiresAt)})`, color: 'Warning' });
   const drift = (await store.driftAlerts.openFor(campaignId)).filter((a) => a.affects.includes('*') || a.affects.includes(cohortId));
   if (drift.length > 0) out.push({ text: `Drift: ${drift.length} open alert(s) — forward moves blocked until acknowledged or re-applied`, color: 'Attention' });
+  const recent = await store.audit.recent({ cohortId, limit: 30 });
+  const lastMove = recent.find((e) => e.action === 'cohort.advance' || e.action === 'cohort.rollback' || e.action === 'cohort.move_failed');
+  if (lastMove?.action === 'cohort.move_failed') {
+    out.push({ text: `A stage move did not complete (${String(lastMove.details.move ?? '')}, ${fmtTime(lastMove.at)}): its group may be in both policies. Say advance or rollback again to finish it.`, color: 'Attention' });
+  }
   const guard = await store.guardStates.get(cohortId);
   if (guard) out.push({ text: `Guard: ${guard.blocked} of ${guard.signIns} sign-ins blocked in the last check (${fmtTime(guard.checkedAt)})${guard.trippedAt ? ' — tripped, rolled back' : ''}`, color: guard.trippedAt ? 'Attention' : 'Default' });
   return out;

@@ -76,6 +76,8 @@ export class CampaignPolicies {
     // Report-only first: a half-finished setup never leaves an enforcing policy without its twin.
     c = await this.ensurePolicy(c, 'report-only', actor, changes);
     c = await this.ensurePolicy(c, 'enforced', actor, changes);
+    // The passkey policy's baseline for drift watch: as it is when the campaign's policies appear.
+    if (!(await this.d.store.policySnapshots.get(c.id, 'passkey-policy'))) await this.resnapshot(c, ['passkey-policy'], actor, 'baseline at setup');
     return { campaign: c, changes };
   }
 

@@ -1,3 +1,4 @@
+import { ROLE_TEMPLATE_IDS, type Access } from '../access/roles.js';
 import type { CohortStage } from '../ports/campaign-store.js';
 
 /**
@@ -50,3 +51,20 @@ export const STAGE_EFFECT: Record<CohortStage, string> = {
   'report-only': "the cohort's group is included in the campaign's report-only policy (sign-ins are logged as if enforced)",
   enforced: "the cohort's group is included in the campaign's enforced policy (and not in the report-only one): sign-in needs the campaign's authentication strength",
 };
+
+/**
+ * Changing Conditional Access through the bot needs a role that may change it in Entra: Global,
+ * Security or Conditional Access Administrator — or membership of a configured bot admin group (the
+ * organisation's explicit choice). An Authentication Policy Administrator is a bot admin but cannot
+ * edit CA policies in Entra, so not through the bot either.
+ */
+export function mayChangeConditionalAccess(access: Access): boolean {
+  const held = new Set(access.roleTemplateIds.map((r) => r.toLowerCase()));
+  return (
+    access.role === 'admin' &&
+    (held.has(ROLE_TEMPLATE_IDS.globalAdministrator) || held.has(ROLE_TEMPLATE_IDS.securityAdministrator) || held.has(ROLE_TEMPLATE_IDS.conditionalAccessAdministrator) || access.sources.some((s) => s.startsWith('bot admin group')))
+  );
+}
+
+export const CA_ROLE_NEEDED =
+  'Changing Conditional Access needs a role that may change it in Entra (Global, Security or Conditional Access Administrator, or the bot admin group); your roles do not, so I cannot do it for you. Nothing was changed.';

@@ -50,6 +50,14 @@ describe('who may do what', () => {
     }
   });
 
+  it('an Authentication Policy Administrator is a bot admin but cannot change Conditional Access through it', async () => {
+    const apa = w.tenant.users.find((u) => u.accountEnabled && u.userType === 'Member' && u.truth.persona === 'security-key' && !u.id.startsWith('de300000'))!;
+    w.world.sim.setDirectoryRoles(apa.id, [ROLE_TEMPLATE_IDS.authenticationPolicyAdministrator]);
+    expect((await say(w, apa.id, 'plan Pilot')).text).toMatch(/Plan: Pilot/);
+    expect((await say(w, apa.id, 'advance Pilot')).text).toMatch(/Changing Conditional Access needs a role that may change it in Entra/);
+    expect((await w.bot.store.cohorts.findByName('Pilot'))!.stage).toBe('planned');
+  });
+
   it('card data that is not what the verb takes is refused, for admins too', async () => {
     const r = await w.world.channel.sendInvoke(await w.user('admin'), { action: { type: 'Action.Execute', verb: 'cohort.advance', data: { cohortId: 'not-a-uuid', from: 'planned' } }, trigger: 'manual' });
     expect(JSON.stringify(r.body)).toMatch(/That card sent something I cannot use/);

@@ -128,6 +128,7 @@ describe('Graph failing between the two writes', () => {
     const failed = (await w.bot.store.audit.recent({ cohortId: (await cohort()).id, limit: 5 })).find((e) => e.action === 'cohort.move_failed')!;
     expect(failed.details).toMatchObject({ move: 'report-only→enforced', error: expect.stringMatching(/500/) });
     expect(replyText(approvalCard())).toMatch(/Approved by .* if it did not complete, `advance Wave Two` finishes it/);
+    expect((await say(w, 'admin', 'status Wave Two')).text).toMatch(/A stage move did not complete \(report-only→enforced/);
     // The retry reuses the approval (no second request) and finishes the move.
     const retry = await say(w, 'admin', 'advance Wave Two');
     expect(retry.text).toMatch(/Wave Two is now enforced/);
