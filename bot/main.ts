@@ -35,6 +35,18 @@ import { SyncEngine } from '../services/sync/sync-engine.js';
 import { ConversationNotifier } from './notifier.js';
 import { createHttpApp, listen } from './http-server.js';
 import { createTeamsBot } from './teams-app.js';
+import { ConversationUserNotifier, TeamsAdminMessenger } from './admin-messenger.js';
+import { GraphPolicyGateway } from '../services/graph/graph-policy-gateway.js';
+import { TapService } from '../services/helpdesk/tap.js';
+import { NO_STAGE_LISTENER, type StageListener, type UserNotifier, type WarningCounts } from '../services/ports/staging-hooks.js';
+import { AdminRecipients } from '../services/staging/admin-recipients.js';
+import { CampaignPolicies } from '../services/staging/campaign-policies.js';
+import { DriftWatch } from '../services/staging/drift-watch.js';
+import { ExemptionService } from '../services/staging/exemptions.js';
+import { GateGatherer } from '../services/staging/gate-inputs.js';
+import { EnforcementGuard } from '../services/staging/guard.js';
+import { StagingService } from '../services/staging/staging-service.js';
+import { NobodyWarnedYet } from '../services/staging/warning-counts.js';
 
 export interface StartBotOptions {
   env: Record<string, string | undefined>;
@@ -49,6 +61,12 @@ export interface StartBotOptions {
   credentialsFactory?: ServiceClientCredentialsFactory;
   /** Test seam: an in-memory embedded database instead of one in DATA_DIR. */
   memoryStore?: boolean;
+  /** Issue 4's hooks into staging (the nudge service): told about stage changes. Default: nobody. */
+  stageListener?: StageListener;
+  /** Issue 4's reminder counts for the "warned N times" gate. Default: nobody warned yet. */
+  warningCounts?: WarningCounts;
+  /** Tells a person something (exemption ended). Default: their existing 1:1 chat with the bot, if any. */
+  userNotifier?: UserNotifier;
 }
 
 export interface RunningBot {
@@ -57,8 +75,17 @@ export interface RunningBot {
   store: Store;
   graph: GraphGateway;
   logger: Logger;
+  /** Runs one background job now, whether or not this replica holds the scheduler lease (tests, ops). */
+  runJob(name: StagingJob): Promise<unknown>;
+  /** Resolves when the stage moves started in the background so far have finished. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
+
+export type StagingJob = 'staging.drift' | 'staging.guard' | 'staging.expiry';
+
+/** How often the staging jobs run on the scheduler's replica. */
+const STAGING_JOB_MINUTES: Record<StagingJob, number> = { 'staging.drift': 15, 'staging.guard': 5, 'staging.expiry': 5 };
 
 export class ConfigurationError extends Error {
   constructor(readonly errors: string[]) {
@@ -135,6 +162,41 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     export: { store, campaigns, clock, facts: NO_MEMBER_FACTS },
     demo: o.demo ?? null,
   };
+  // Policy staging (issue 5).
+  const stagingLog = logger.child({ component: 'staging' });
+  const policyGateway = new GraphPolicyGateway(graph, stagingLog);
+  const policies = new CampaignPolicies({ store, gateway: policyGateway, groups: policyGateway, directory, clock, random, logger: stagingLog });
+  const admins = new TeamsAdminMessenger({ notifier: () => notifier, recipients: new AdminRecipients(policyGateway, directory, config.roles.adminGroupIds, clock), conversations: store.conversations, logger: stagingLog });
+  const staging = new StagingService({
+    store,
+    campaigns,
+    policies,
+    gates: new GateGatherer({ store, gateway: policyGateway, signIns: policyGateway, warnings: o.warningCounts ?? new NobodyWarnedYet(store), clock }),
+    admins,
+    listener: o.stageListener ?? NO_STAGE_LISTENER,
+    clock,
+    random,
+    logger: stagingLog,
+  });
+  const drift = new DriftWatch({ store, gateway: policyGateway, policies, admins, clock, random, logger: stagingLog });
+  const guard = new EnforcementGuard({ store, signIns: policyGateway, staging, admins, clock, logger: stagingLog });
+  const exemptions = new ExemptionService({ store, directory, groups: policyGateway, policies, notifier: o.userNotifier ?? new ConversationUserNotifier(() => notifier, store.conversations), clock, random, logger: stagingLog });
+  const stagingJobs: Record<StagingJob, () => Promise<unknown>> = {
+    'staging.drift': () => drift.runOnce(),
+    'staging.guard': () => guard.runOnce(),
+    'staging.expiry': async () => ({ exemptions: await exemptions.expireDue(), approvals: await staging.expireDue() }),
+  };
+  commandDeps.campaigns.policies = staging;
+  commandDeps.staging = {
+    staging,
+    drift,
+    exemptions,
+    taps: new TapService({ store, directory, taps: policyGateway, clock, logger: stagingLog }),
+    store,
+    clock,
+    notify: (reference, reply) => notifier?.notify(reference, reply) ?? Promise.resolve(false),
+  };
+
   router = new CommandRouter(buildCommandTable(commandDeps));
   const cardActions = new CardActionRouter(buildCardActions(commandDeps));
   const bot = createTeamsBot({
@@ -164,6 +226,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
       { name: 'sync.full', everyMs: config.scheduler.fullSyncEveryHours * 3600_000, run: runSync('full') },
       { name: 'sync.incremental', everyMs: config.scheduler.incrementalSyncEveryMinutes * 60_000, run: runSync('incremental') },
       { name: 'snapshots.daily', everyMs: 3600_000, run: async () => void (await takeSnapshots(store, clock)) },
+      ...(Object.keys(stagingJobs) as StagingJob[]).map((name) => ({ name, everyMs: STAGING_JOB_MINUTES[name] * 60_000, run: async () => void (await stagingJobs[name]()) })),
     ]);
   }
 
@@ -196,8 +259,11 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     store,
     graph,
     logger,
+    runJob: (name) => stagingJobs[name](),
+    settled: () => staging.settled(),
     async close() {
       await scheduler?.close();
+      await staging.settled();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
       await graph.close();

@@ -9,6 +9,8 @@ export interface Actor {
 
 export interface TurnInfo {
   activityId: string | null;
+  /** For a card button press: the card message it was pressed on. */
+  replyToId: string | null;
   conversationId: string;
   conversationType: 'personal' | 'channel' | 'groupChat' | string;
   tenantId: string | null;
@@ -33,6 +35,7 @@ export function turnInfoOf(context: TurnContext): TurnInfo {
   const clientInfo = (a.entities ?? []).find((e) => e.type === 'clientInfo') as { timezone?: string; locale?: string } | undefined;
   return {
     activityId: a.id ?? null,
+    replyToId: a.replyToId ?? null,
     conversationId: a.conversation?.id ?? '',
     conversationType: a.conversation?.conversationType ?? 'personal',
     tenantId: (channelData.tenant?.id ?? a.conversation?.tenantId ?? null)?.toLowerCase() ?? null,

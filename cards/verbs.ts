@@ -3,6 +3,12 @@ export const VERBS = {
   campaignCreate: 'campaign.create',
   readinessAccept: 'readiness.accept',
   exportPage: 'export.page',
+  cohortAdvance: 'cohort.advance',
+  cohortRollback: 'cohort.rollback',
+  approvalApprove: 'approval.approve',
+  approvalReject: 'approval.reject',
+  driftAcknowledge: 'drift.acknowledge',
+  driftReapply: 'drift.reapply',
 } as const;
 
 export type Verb = (typeof VERBS)[keyof typeof VERBS];

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { expandTemplate, type AdaptiveCardJson } from '../../cards/render.js';
 import { VERBS } from '../../cards/verbs.js';
-import type { CampaignService } from '../../services/campaigns/campaign-service.js';
+import type { CampaignService, Outcome } from '../../services/campaigns/campaign-service.js';
 import { effectiveSettings } from '../../services/campaigns/campaign-settings.js';
+import { CA_ROLE_NEEDED, mayChangeConditionalAccess } from '../../services/staging/stages.js';
 import type { Campaign, Cohort } from '../../services/ports/campaign-store.js';
 import type { Clock } from '../../services/ports/clock.js';
 import type { Store } from '../../services/ports/store.js';
@@ -15,6 +16,11 @@ export interface CampaignCommandDeps {
   clock: Clock;
   /** Starts a background membership + registration sync for a new cohort (null when none runs here). */
   onCohortAdded?: (cohort: Cohort, actor: CommandContext) => void;
+  /** Policy staging: adopting existing policies, and excluding new break-glass entries from them. */
+  policies?: {
+    adoptPolicy(campaignName: string, role: 'report-only' | 'enforced', policyId: string, actor: { id: string; name: string }): Promise<Outcome<string>>;
+    applyExclusions(campaignId: string, actor: { id: string; name: string }): Promise<string>;
+  };
 }
 
 export function strengthLabel(c: Campaign): string {
@@ -146,8 +152,14 @@ export function campaignCommands(d: CampaignCommandDeps): CommandSpec[] {
     kind: 'campaign_set',
     role: 'admin',
     section: 'Campaigns',
-    summary: 'Change one setting: deadline, threshold, aaguid-allow, aaguid-block, cadence, hours, weekends, timezone, soak-days, failure-max, min-warnings, helpdesk, helpdesk-channel, exemption-days, tap-minutes, tap-once, escalation, guard, guard-share, guard-window, approval-hours, lockout-check.',
+    summary: 'Change one setting: deadline, threshold, aaguid-allow, aaguid-block, cadence, hours, weekends, timezone, soak-days, failure-max, min-warnings, helpdesk, helpdesk-channel, admins-channel, exemption-days, tap-minutes, tap-once, escalation, guard, guard-share, guard-window, approval-hours, lockout-check; or adopt a policy: report-only-policy <id>, enforced-policy <id>.',
     handler: async (cmd, ctx): Promise<Reply> => {
+      if (cmd.key === 'report-only-policy' || cmd.key === 'enforced-policy') {
+        if (!d.policies) return { text: 'Policy staging is not available in this deployment.' };
+        if (!mayChangeConditionalAccess(ctx.access)) return { text: CA_ROLE_NEEDED };
+        const a = await d.policies.adoptPolicy(cmd.name, cmd.key === 'report-only-policy' ? 'report-only' : 'enforced', cmd.value, { id: ctx.actor.aadObjectId, name: ctx.actor.name });
+        return { text: a.ok ? a.value : a.message };
+      }
       const r = await d.campaigns.setCampaignSetting(cmd.name, cmd.key, cmd.value, ctx.actor.aadObjectId, {
         conversationId: ctx.turn.conversationId,
         serviceUrl: ctx.turn.serviceUrl,
@@ -166,7 +178,12 @@ export function campaignCommands(d: CampaignCommandDeps): CommandSpec[] {
     handler: async (cmd, ctx): Promise<Reply> => {
       const r = await d.campaigns.addBreakGlass(cmd.principal, cmd.campaign, ctx.actor.aadObjectId);
       if (!r.ok) return { text: r.message };
-      return { text: `Added ${r.value.kind} ${r.value.displayName} as break-glass for the campaign. Both of its Conditional Access policies will exclude it.` };
+      const policies = !d.policies
+        ? ''
+        : mayChangeConditionalAccess(ctx.access)
+          ? await d.policies.applyExclusions(r.value.campaignId, { id: ctx.actor.aadObjectId, name: ctx.actor.name })
+          : ' Your Entra roles cannot change Conditional Access, so a Security or Conditional Access Administrator must add the exclusion to existing policies (the break-glass gate stops moves until then).';
+      return { text: `Added ${r.value.kind} ${r.value.displayName} as break-glass for the campaign. Both of its Conditional Access policies will exclude it.${policies}` };
     },
   };
 

@@ -5,6 +5,7 @@ import { campaignCardActions, campaignCommands, type CampaignCommandDeps } from 
 import { statusCommands, type StatusCommandDeps } from './status.js';
 import { insightCardActions, insightCommands, type InsightCommandDeps } from './insight.js';
 import { exportCardActions, exportCommands, type ExportDeps } from './export.js';
+import { stagingCardActions, stagingCommands, type StagingCommandDeps } from './staging.js';
 import { helpCommand } from './help.js';
 import { whoamiCommand } from './whoami.js';
 
@@ -21,6 +22,8 @@ export interface CommandDeps {
   status: StatusCommandDeps;
   insight: InsightCommandDeps;
   export: ExportDeps;
+  /** Policy staging, exemptions, TAP and audit (issue 5); absent in deployments without it. */
+  staging?: StagingCommandDeps;
   demo?: DemoControls | null;
 }
 
@@ -29,7 +32,7 @@ export function buildCommandTable(deps: CommandDeps): CommandTable {
     help: { kind: 'help', role: 'user', section: 'Everyone', summary: 'What you can ask me (only the commands you may use).', handler: helpCommand(() => deps.router().specs()) },
     whoami: { kind: 'whoami', role: 'user', section: 'Everyone', summary: 'Your Entra identity and your role here.', handler: whoamiCommand(deps.directory) },
   };
-  for (const spec of [...campaignCommands(deps.campaigns), ...statusCommands(deps.status), ...insightCommands(deps.insight), ...exportCommands(deps.export)]) (table as Record<string, CommandSpec>)[spec.kind] = spec;
+  for (const spec of [...campaignCommands(deps.campaigns), ...statusCommands(deps.status), ...insightCommands(deps.insight), ...exportCommands(deps.export), ...(deps.staging ? stagingCommands(deps.staging) : [])]) (table as Record<string, CommandSpec>)[spec.kind] = spec;
   if (deps.demo) {
     const demo = deps.demo;
     const spec: CommandSpec<'demo_role'> = {
@@ -45,5 +48,6 @@ export function buildCommandTable(deps: CommandDeps): CommandTable {
 }
 
 export function buildCardActions(deps: CommandDeps): CardActionSpec[] {
-  return [...campaignCardActions(deps.campaigns), ...insightCardActions(deps.insight), ...exportCardActions(deps.export)];
+  // Built even without deps (the verb test lists them): handlers only touch their deps when pressed.
+  return [...campaignCardActions(deps.campaigns), ...insightCardActions(deps.insight), ...exportCardActions(deps.export), ...stagingCardActions(deps.staging as StagingCommandDeps)];
 }

@@ -55,6 +55,8 @@ export function statusCommands(d: StatusCommandDeps): CommandSpec[] {
         }
       }
       const report = await buildStatus(d.store, target);
+      const staging = new Map<string, { text: string; color: string }[]>();
+      for (const c of report.cohorts.slice(0, MAX_COHORTS_ON_CARD)) staging.set(c.cohort.id, await stagingLines(d.store, c.cohort.id, c.campaign.id));
       const syncLine = report.runningSync
         ? `A sync is running (started ${fmtTime(report.runningSync.startedAt)}: ${String(report.runningSync.progress.message ?? 'starting')}). Last finished sync: ${fmtTime(report.lastSync?.finishedAt)}.`
         : `Last sync: ${fmtTime(report.lastSync?.finishedAt)}${report.lastSync ? ` (${report.lastSync.kind})` : ' — say `sync`'}.`;
@@ -71,6 +73,7 @@ export function statusCommands(d: StatusCommandDeps): CommandSpec[] {
           .slice(0, MAX_KINDS_PER_COHORT)
           .map((k) => ({ label: `${k.kind}${k.provider ? ` · ${k.provider}` : ''}`, value: String(k.count) })),
         findings: c.findings.map((f) => ({ text: `Passkey policy: ${f.message}`, color: f.severity === 'blocking' ? 'Attention' : 'Warning' })),
+        staging: staging.get(c.cohort.id) ?? [],
       }));
       const more = report.cohorts.length > MAX_COHORTS_ON_CARD ? `\n\n${report.cohorts.length - MAX_COHORTS_ON_CARD} more cohorts: ask \`status <campaign>\` or \`status <cohort>\`.` : '';
       return { cards: [expandTemplate('status', { title: report.title, syncLine, cohorts })], ...(more ? { text: more.trim() } : {}) };
@@ -198,4 +201,24 @@ function methodsCard(look: Awaited<ReturnType<typeof lookupUser>>) {
     signInsKnown: look.signIns !== null,
     signIns: look.signIns ?? [],
   });
+}
+
+/** Exemptions, a waiting approval, open drift alerts and the guard's last look (issue 5), from the database. */
+async function stagingLines(store: Store, cohortId: string, campaignId: string): Promise<{ text: string; color: string }[]> {
+  const out: { text: string; color: string }[] = [];
+  const exemptions = [];
+  for (const e of await store.exemptions.listActive(campaignId)) if (await store.members.get(cohortId, e.userId)) exemptions.push(e);
+  if (exemptions.length > 0) out.push({ text: `Exemptions: ${exemptions.length} active (next ends ${fmtTime(exemptions[0]!.until)})`, color: 'Default' });
+  const pending = await store.approvals.pendingFor(cohortId);
+  if (pending) out.push({ text: `Enforcement approval waiting since ${fmtTime(pending.requestedAt)} (expires ${fmtTime(pending.expiresAt)})`, color: 'Warning' });
+  const drift = (await store.driftAlerts.openFor(campaignId)).filter((a) => a.affects.includes('*') || a.affects.includes(cohortId));
+  if (drift.length > 0) out.push({ text: `Drift: ${drift.length} open alert(s) — forward moves blocked until acknowledged or re-applied`, color: 'Attention' });
+  const recent = await store.audit.recent({ cohortId, limit: 30 });
+  const lastMove = recent.find((e) => e.action === 'cohort.advance' || e.action === 'cohort.rollback' || e.action === 'cohort.move_failed');
+  if (lastMove?.action === 'cohort.move_failed') {
+    out.push({ text: `A stage move did not complete (${String(lastMove.details.move ?? '')}, ${fmtTime(lastMove.at)}): its group may be in both policies. Say advance or rollback again to finish it.`, color: 'Attention' });
+  }
+  const guard = await store.guardStates.get(cohortId);
+  if (guard) out.push({ text: `Guard: ${guard.blocked} of ${guard.signIns} sign-ins blocked in the last check (${fmtTime(guard.checkedAt)})${guard.trippedAt ? ' — tripped, rolled back' : ''}`, color: guard.trippedAt ? 'Attention' : 'Default' });
+  return out;
 }

@@ -125,6 +125,13 @@ export function applySetting(campaign: Campaign, key: string, value: string, ctx
       if (!ctx.channel || ctx.channel.conversationType !== 'channel') return bad('Say that in the Teams channel that should get the requests, with an @mention of the bot.');
       return put('helpdeskChannel', { conversationId: ctx.channel.conversationId, serviceUrl: ctx.channel.serviceUrl }, 'Requests for help go to this channel.');
     }
+    case 'admins-channel': {
+      if (value.toLowerCase() === 'none') return put('adminsChannel', null, "Approval requests and alerts go to each admin's chat with the bot.");
+      if (value.toLowerCase() !== 'here') return bad('Say `campaign set <name> admins-channel here` in the channel that should get approval requests and alerts (or none).');
+      if (!ctx.channel || ctx.channel.conversationType !== 'channel') return bad('Say that in the Teams channel that should get approval requests and alerts, with an @mention of the bot.');
+      // A new post in the channel, not a reply in the thread of this command (drop ";messageid=…").
+      return put('adminsChannel', { conversationId: ctx.channel.conversationId.split(';')[0]!, serviceUrl: ctx.channel.serviceUrl }, 'Approval requests, drift alerts and guard roll-backs go to this channel.');
+    }
     case 'exemption-days': {
       const m = /^(\d+)\s*\/\s*(\d+)$/.exec(value);
       const hd = m ? int(m[1]!, 1, 365) : null;

@@ -28,6 +28,11 @@ export const campaignSettingsSchema = z.object({
     .object({ conversationId: z.string(), serviceUrl: z.string(), teamName: z.string().optional(), channelName: z.string().optional() })
     .nullable()
     .default(null),
+  /** Where approval requests, drift alerts and guard roll-backs go: a channel; null = each admin's 1:1 chat. */
+  adminsChannel: z
+    .object({ conversationId: z.string(), serviceUrl: z.string() })
+    .nullable()
+    .default(null),
   exemptionMaxDaysHelpdesk: z.number().int().min(1).max(365).default(14),
   exemptionMaxDaysAdmin: z.number().int().min(1).max(365).default(90),
   tapLifetimeMinutes: z.number().int().min(10).max(43_200).default(60),

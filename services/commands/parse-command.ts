@@ -313,7 +313,8 @@ function parseCampaignCreate(arg: string): ParseResult {
 export const CAMPAIGN_SETTING_KEYS = [
   'deadline', 'threshold', 'aaguid-allow', 'aaguid-block', 'cadence', 'overdue-every', 'max-reminders', 'hours', 'weekends', 'timezone',
   'soak-days', 'failure-max', 'min-warnings', 'helpdesk', 'helpdesk-channel', 'exemption-days', 'tap-minutes', 'tap-once',
-  'escalation', 'guard', 'guard-share', 'guard-window', 'approval-hours', 'lockout-check',
+  'escalation', 'guard', 'guard-share', 'guard-window', 'approval-hours', 'lockout-check', 'admins-channel',
+  'report-only-policy', 'enforced-policy',
 ] as const;
 
 function parseCampaignSet(arg: string): ParseResult {

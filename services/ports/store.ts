@@ -8,6 +8,7 @@
 
 import type { AuditLog } from './audit.js';
 import type { Campaigns, CohortMembers, Cohorts, DirectoryUsers, Snapshots, SyncRuns } from './campaign-store.js';
+import type { Approvals, DriftAlerts, Exemptions, GuardStates, PolicySnapshots } from './staging-store.js';
 
 // ---------------------------------------------------------------------------------------------
 // SQL executor: the escape hatch for repositories implemented inside services/store/.
@@ -137,6 +138,11 @@ export interface Repositories {
   syncRuns: SyncRuns;
   audit: AuditLog;
   snapshots: Snapshots;
+  approvals: Approvals;
+  exemptions: Exemptions;
+  policySnapshots: PolicySnapshots;
+  driftAlerts: DriftAlerts;
+  guardStates: GuardStates;
 }
 
 export interface Store extends Repositories {

@@ -9,6 +9,7 @@ import { SqlLeases } from './leases.js';
 import { migrate, type Migration } from './migrate.js';
 import { openDriver } from './open-driver.js';
 import { SqlSettings } from './settings.js';
+import { SqlApprovals, SqlDriftAlerts, SqlExemptions, SqlGuardStates, SqlPolicySnapshots } from './staging.js';
 import type { SqlDriver, SqlExecutor } from './sql.js';
 
 /**
@@ -28,6 +29,11 @@ export function bindRepositories(db: SqlExecutor): Repositories {
     syncRuns: new SqlSyncRuns(db),
     audit: new SqlAuditLog(db),
     snapshots: new SqlSnapshots(db),
+    approvals: new SqlApprovals(db),
+    exemptions: new SqlExemptions(db),
+    policySnapshots: new SqlPolicySnapshots(db),
+    driftAlerts: new SqlDriftAlerts(db),
+    guardStates: new SqlGuardStates(db),
   };
 }
 

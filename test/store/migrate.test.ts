@@ -197,6 +197,7 @@ describe('migration files', () => {
         [2, 'leases'],
         [3, 'app-settings'],
       ]);
+      expect(migrations.map((m) => m.version)).toEqual([...migrations.map((m) => m.version)].sort((a, b) => a - b));
       for (const m of migrations) expect(m.checksum).toBe(checksumOf(m.sql));
     } finally {
       process.chdir(cwd);

@@ -28,6 +28,8 @@ export interface GraphServiceDeps {
   baseUrl: () => string;
   staticToken?: string;
   shuffleBatchResponses: () => boolean;
+  /** Runs before a request is served (tests: "the portal edits the policy between the bot's read and write"). */
+  beforeRequest?: (target: { method: string; fullPath: string }) => void;
 }
 
 const BATCH_MAX = 20;
@@ -81,6 +83,7 @@ export class GraphService {
     const cost = costOfGraphRequest(req.method, req.rawQuery ? `${fullPath}?${req.rawQuery}` : fullPath);
     const budget = this.d.meter.budget(cost.budget);
 
+    this.d.beforeRequest?.({ method: req.method, fullPath });
     const target = { method: req.method, fullPath, budget: cost.budget };
     const latency = this.d.faults.latencyFor(target);
     if (latency > 0) await this.d.clock.sleep(latency);

@@ -166,6 +166,7 @@ export class SimTenant {
         },
       },
       baseUrl: () => baseUrl,
+      beforeRequest: (target) => self?.runInterceptors(target),
       staticToken: opts.staticToken,
       shuffleBatchResponses: () => self!.shuffle,
     });
@@ -209,6 +210,27 @@ export class SimTenant {
 
   setShuffleBatchResponses(on: boolean): void {
     this.shuffle = on;
+  }
+
+  private interceptors: { method?: string; regex?: RegExp; skip: number; seen: number; fn: () => void }[] = [];
+
+  /**
+   * Runs `fn` once, just before the matching request is served, after letting `skip` matching
+   * requests pass: e.g. an admin edits a policy in the portal between the bot's read and its write.
+   */
+  beforeRequest(rule: { method?: string; pathPattern?: string; skip?: number }, fn: () => void): void {
+    this.interceptors.push({ method: rule.method?.toUpperCase(), regex: rule.pathPattern ? new RegExp(rule.pathPattern) : undefined, skip: rule.skip ?? 0, seen: 0, fn });
+  }
+
+  /** @internal */
+  runInterceptors(target: { method: string; fullPath: string }): void {
+    for (const i of [...this.interceptors]) {
+      if (i.method && i.method !== target.method) continue;
+      if (i.regex && !i.regex.test(target.fullPath)) continue;
+      if (i.seen++ < i.skip) continue;
+      this.interceptors = this.interceptors.filter((x) => x !== i);
+      i.fn();
+    }
   }
 
   // ---- changes made outside the bot -----------------------------------------------------------
