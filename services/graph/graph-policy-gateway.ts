@@ -80,6 +80,7 @@ function toSignIn(s: Record<string, unknown>): SignInEvent {
     id: String(s.id),
     createdDateTime: String(s.createdDateTime ?? ''),
     userId: String(s.userId ?? '').toLowerCase(),
+    appDisplayName: typeof s.appDisplayName === 'string' ? s.appDisplayName : null,
     conditionalAccessStatus: typeof s.conditionalAccessStatus === 'string' ? s.conditionalAccessStatus : null,
     errorCode: typeof status.errorCode === 'number' ? status.errorCode : 0,
     policies: applied.map((p) => ({ id: String(p.id).toLowerCase(), result: String(p.result ?? 'unknown') })),

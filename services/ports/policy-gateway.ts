@@ -78,6 +78,7 @@ export interface SignInEvent {
   id: string;
   createdDateTime: string;
   userId: string;
+  appDisplayName?: string | null;
   conditionalAccessStatus: string | null;
   errorCode: number;
   /** `result` per applied policy; the reportOnly* values need `Prefer: include-unknown-enum-members`. */
