@@ -8,6 +8,7 @@
 
 import type { AuditLog } from './audit.js';
 import type { Campaigns, CohortMembers, Cohorts, DirectoryUsers, SyncRuns } from './campaign-store.js';
+import type { NudgeStore } from './nudge-store.js';
 
 // ---------------------------------------------------------------------------------------------
 // SQL executor: the escape hatch for repositories implemented inside services/store/.
@@ -136,6 +137,8 @@ export interface Repositories {
   directoryUsers: DirectoryUsers;
   syncRuns: SyncRuns;
   audit: AuditLog;
+  /** The nudge outbox, reminder state and recipients (issue 4). */
+  nudges: NudgeStore;
 }
 
 export interface Store extends Repositories {

@@ -6,6 +6,7 @@ import { SqlCampaigns, SqlCohorts } from './campaigns.js';
 import { SqlConversationRefs } from './conversation-refs.js';
 import { SqlCohortMembers, SqlDirectoryUsers, SqlSyncRuns } from './members.js';
 import { SqlLeases } from './leases.js';
+import { sqlNudgeStore } from './nudges.js';
 import { migrate, type Migration } from './migrate.js';
 import { openDriver } from './open-driver.js';
 import { SqlSettings } from './settings.js';
@@ -27,6 +28,7 @@ export function bindRepositories(db: SqlExecutor): Repositories {
     directoryUsers: new SqlDirectoryUsers(db),
     syncRuns: new SqlSyncRuns(db),
     audit: new SqlAuditLog(db),
+    nudges: sqlNudgeStore(db),
   };
 }
 

@@ -19,6 +19,7 @@ import {
 } from '../../services/store/index.js';
 import { silentLogger } from '../../services/system/logger.js';
 import { describeAuditLog, describeCampaignRepositories } from './campaign-contract.js';
+import { describeNudgeRepositories } from './nudge-contract.js';
 
 const T0 = new Date(Date.UTC(2026, 0, 5, 9, 0, 0));
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -51,6 +52,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
 
     describeCampaignRepositories(() => store);
     describeAuditLog(() => store);
+    describeNudgeRepositories(() => store);
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
