@@ -28,6 +28,11 @@ import { Scheduler } from '../services/scheduler/scheduler.js';
 import { SyncCoordinator } from '../services/sync/sync-coordinator.js';
 import { SyncEngine } from '../services/sync/sync-engine.js';
 import { ConversationNotifier } from './notifier.js';
+import { BotConnectorMessenger } from './connector-messenger.js';
+import { nudgeActivity } from '../cards/nudge-cards.js';
+import { GraphChatHistory, GraphPeopleFacts, GraphTeamsProvisioning } from '../services/graph/graph-teams.js';
+import { NudgeService } from '../services/nudges/nudge-service.js';
+import { NudgeSender, type SenderOptions } from '../services/nudges/sender.js';
 import { createHttpApp, listen } from './http-server.js';
 import { createTeamsBot } from './teams-app.js';
 
@@ -44,6 +49,10 @@ export interface StartBotOptions {
   credentialsFactory?: ServiceClientCredentialsFactory;
   /** Test seam: an in-memory embedded database instead of one in DATA_DIR. */
   memoryStore?: boolean;
+  /** Test seam: work in this PostgreSQL schema (DATABASE_URL only). */
+  databaseSchema?: string;
+  /** Test seam: reminder planning and sending cadence, and the sender's tuning. */
+  nudges?: { planEveryMs?: number; sendEveryMs?: number; sender?: SenderOptions };
 }
 
 export interface RunningBot {
@@ -52,6 +61,11 @@ export interface RunningBot {
   store: Store;
   graph: GraphGateway;
   logger: Logger;
+  /** Reminders: planning, commands, card buttons, staging hooks. */
+  nudges: NudgeService;
+  /** The outbox sender (runs as a scheduler job; tests may drain it directly). */
+  sender: NudgeSender;
+  scheduler: Scheduler | null;
   close(): Promise<void>;
 }
 
@@ -89,16 +103,41 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     clock,
     logger: logger.child({ component: 'graph' }),
   });
-  const store = await openStore({ databaseUrl: config.database.url ?? undefined, dataDir: config.database.dataDir, memory: o.memoryStore && !config.database.url, clock, logger: logger.child({ component: 'store' }) });
+  const store = await openStore({ databaseUrl: config.database.url ?? undefined, dataDir: config.database.dataDir, memory: o.memoryStore && !config.database.url, schema: config.database.url ? o.databaseSchema : undefined, clock, logger: logger.child({ component: 'store' }) });
 
   const directory = new GraphDirectory(graph);
   const access = new AccessResolver(directory, config.roles);
   const campaigns = new CampaignService({ store, directory, strengths: new GraphStrengths(graph), clock, random });
   const holder = `${hostname()}:${process.pid}:${random.uuid().slice(0, 8)}`;
-  const engine = new SyncEngine({ store, directory, source: new GraphRegistrationSource(graph, logger.child({ component: 'sync' })), clock, random, logger: logger.child({ component: 'sync' }) });
+  const registration = new GraphRegistrationSource(graph, logger.child({ component: 'sync' }));
+  const engine = new SyncEngine({ store, directory, source: registration, clock, random, logger: logger.child({ component: 'sync' }) });
+  const nudgeLogger = logger.child({ component: 'nudges' });
+  const nudges = new NudgeService({
+    store,
+    clock,
+    logger: nudgeLogger,
+    people: new GraphPeopleFacts(graph, nudgeLogger),
+    registration,
+    userAuth: new GraphUserAuth(graph),
+    directory,
+  });
+  /** The bot's `28:` account, learnt from Teams' activities when BOT_ID is not set (demo, tests). */
+  const BOT_ACCOUNT_KEY = 'bot:account-id';
+  let learnedBotAccount: string | null = null;
+  const conversations = {
+    async upsert(ref: Parameters<Store['conversations']['upsert']>[0]): Promise<void> {
+      await store.conversations.upsert(ref);
+      if (!config.bot.id && ref.botId && ref.botId !== learnedBotAccount) {
+        learnedBotAccount = ref.botId;
+        await store.settings.set(BOT_ACCOUNT_KEY, ref.botId);
+      }
+    },
+  };
   const sync = new SyncCoordinator({ engine, store, clock, holder, logger: logger.child({ component: 'sync' }) });
   let notifier: ConversationNotifier | null = null;
   let router: CommandRouter;
+  let sender: NudgeSender | null = null;
+  let scheduler: Scheduler | null = null;
   const commandDeps: CommandDeps = {
     directory,
     router: () => router,
@@ -120,6 +159,14 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
       lookup: { store, auth: new GraphUserAuth(graph), clock },
       notify: (reference, reply) => notifier?.notify(reference, reply) ?? Promise.resolve(false),
     },
+    nudges: {
+      nudges,
+      store,
+      directory,
+      kick: () => {
+        if (scheduler?.isLeader()) void sender?.drain().catch(() => undefined);
+      },
+    },
     demo: o.demo ?? null,
   };
   router = new CommandRouter(buildCommandTable(commandDeps));
@@ -132,14 +179,36 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     access,
     router,
     cardActions,
-    conversations: store.conversations,
+    conversations,
     openIdMetadataUrl: o.openIdMetadataUrl ?? config.bot.openIdMetadataUrl,
     onTurnError: o.onTurnError,
     credentialsFactory: o.credentialsFactory,
   });
   notifier = new ConversationNotifier(bot.adapter, config.bot.id ?? '', logger.child({ component: 'notifier' }));
 
-  let scheduler: Scheduler | null = null;
+  const messenger = new BotConnectorMessenger({
+    botAppId: config.bot.id,
+    credentialsFactory: o.credentialsFactory ?? bot.adapter.credentialsFactory ?? null,
+    logger: nudgeLogger,
+    learnedBotAccountId: async () => learnedBotAccount ?? ((await store.settings.get<string>(BOT_ACCOUNT_KEY)) || null),
+  });
+  sender = new NudgeSender({
+    store,
+    messenger,
+    provisioning: config.teams.appId ? new GraphTeamsProvisioning(graph, nudgeLogger) : null,
+    chats: new GraphChatHistory(graph),
+    directory,
+    pacer,
+    clock,
+    random,
+    logger: nudgeLogger,
+    render: nudgeActivity,
+    config: { tenantId: config.tenantId, teamsAppId: config.teams.appId, teamsServiceUrl: config.teams.serviceUrl },
+    holder,
+    options: o.nudges?.sender,
+  });
+  const theSender = sender;
+
   if (config.scheduler.enabled) {
     scheduler = new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }), holder });
     const runSync = (kind: 'full' | 'incremental') => async () => {
@@ -149,6 +218,8 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     scheduler.start([
       { name: 'sync.full', everyMs: config.scheduler.fullSyncEveryHours * 3600_000, run: runSync('full') },
       { name: 'sync.incremental', everyMs: config.scheduler.incrementalSyncEveryMinutes * 60_000, run: runSync('incremental') },
+      { name: 'nudges.plan', everyMs: o.nudges?.planEveryMs ?? 60_000, run: async () => void (await nudges.planTick()) },
+      { name: 'nudges.send', everyMs: o.nudges?.sendEveryMs ?? 2_000, run: async (signal) => void (await theSender.drain(signal)) },
     ]);
   }
 
@@ -181,8 +252,12 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     store,
     graph,
     logger,
+    nudges,
+    sender: theSender,
+    scheduler,
     async close() {
       await scheduler?.close();
+      await messenger.close();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
       await graph.close();

@@ -3,6 +3,7 @@ import type { CardActionSpec } from '../card-actions.js';
 import type { CommandRouter, CommandSpec, CommandTable, Reply } from '../command-router.js';
 import { campaignCardActions, campaignCommands, type CampaignCommandDeps } from './campaigns.js';
 import { statusCommands, type StatusCommandDeps } from './status.js';
+import { nudgeCardActions, nudgeCommands, type NudgeCommandDeps } from './nudges.js';
 import { helpCommand } from './help.js';
 import { whoamiCommand } from './whoami.js';
 
@@ -17,6 +18,8 @@ export interface CommandDeps {
   router: () => CommandRouter;
   campaigns: CampaignCommandDeps;
   status: StatusCommandDeps;
+  /** Reminders (issue 4); absent in deployments without them. */
+  nudges?: NudgeCommandDeps | null;
   demo?: DemoControls | null;
 }
 
@@ -25,7 +28,7 @@ export function buildCommandTable(deps: CommandDeps): CommandTable {
     help: { kind: 'help', role: 'user', section: 'Everyone', summary: 'What you can ask me (only the commands you may use).', handler: helpCommand(() => deps.router().specs()) },
     whoami: { kind: 'whoami', role: 'user', section: 'Everyone', summary: 'Your Entra identity and your role here.', handler: whoamiCommand(deps.directory) },
   };
-  for (const spec of [...campaignCommands(deps.campaigns), ...statusCommands(deps.status)]) (table as Record<string, CommandSpec>)[spec.kind] = spec;
+  for (const spec of [...campaignCommands(deps.campaigns), ...statusCommands(deps.status), ...(deps.nudges ? nudgeCommands(deps.nudges) : [])]) (table as Record<string, CommandSpec>)[spec.kind] = spec;
   if (deps.demo) {
     const demo = deps.demo;
     const spec: CommandSpec<'demo_role'> = {
@@ -41,5 +44,5 @@ export function buildCommandTable(deps: CommandDeps): CommandTable {
 }
 
 export function buildCardActions(deps: CommandDeps): CardActionSpec[] {
-  return [...campaignCardActions(deps.campaigns)];
+  return [...campaignCardActions(deps.campaigns), ...nudgeCardActions(deps.nudges)];
 }

@@ -125,7 +125,7 @@ export interface NudgeOutbox {
   /** sending → sent for the claim holder. */
   markSent(key: string, token: string, activityId: string | null, now: Date, resolution?: string | null): Promise<boolean>;
   /** planned|sending → planned again at `notBefore` for the claim holder (transient failure, quiet hours, in-doubt settled). */
-  reschedule(key: string, token: string, notBefore: Date, now: Date, opts?: { lastError?: string | null; resolution?: string | null; conversation?: OutboxTarget | null }): Promise<boolean>;
+  reschedule(key: string, token: string, notBefore: Date, now: Date, opts?: { lastError?: string | null; resolution?: string | null; countAttempt?: boolean }): Promise<boolean>;
   /** planned|sending → failed for the claim holder (permanent, with a reason). */
   markFailed(key: string, token: string, code: string, reason: string, now: Date): Promise<boolean>;
   /** Gives up a claim on a planned row (it stays due). */

@@ -187,13 +187,14 @@ export class SqlNudgeOutbox implements NudgeOutbox {
     token: string,
     notBefore: Date,
     now: Date,
-    opts: { lastError?: string | null; resolution?: string | null; conversation?: OutboxTarget | null } = {},
+    opts: { lastError?: string | null; resolution?: string | null; countAttempt?: boolean } = {},
   ): Promise<boolean> {
     const { rowCount } = await this.db.query(
       `UPDATE nudge_outbox SET state = 'planned', not_before = $3, claim_token = NULL, claimed_until = NULL, sending_since = NULL,
-         last_error = CASE WHEN $5::boolean THEN $6 ELSE last_error END, resolution = coalesce($7, resolution), updated_at = $4
+         last_error = CASE WHEN $5::boolean THEN $6 ELSE last_error END, resolution = coalesce($7, resolution),
+         attempts = attempts + CASE WHEN $8::boolean THEN 1 ELSE 0 END, updated_at = $4
        WHERE key = $1 AND state IN ('planned', 'sending') AND claim_token = $2`,
-      [key, token, notBefore, now, opts.lastError !== undefined, opts.lastError ?? null, opts.resolution ?? null],
+      [key, token, notBefore, now, opts.lastError !== undefined, opts.lastError ?? null, opts.resolution ?? null, opts.countAttempt === true],
     );
     return rowCount === 1;
   }
