@@ -570,7 +570,9 @@ export class NudgeService {
     const targets: { id: string; name: string; target: { conversationId: string; serviceUrl: string } | null }[] = [];
     if (settings.helpdeskChannel) {
       const ch = settings.helpdeskChannel;
-      targets.push({ id: 'channel', name: ch.channelName ? `the ${ch.channelName} channel` : 'the helpdesk channel', target: { conversationId: ch.conversationId, serviceUrl: ch.serviceUrl } });
+      // The setting remembers the thread it was set in; each request starts its own post in the channel.
+      const channelId = ch.conversationId.split(';messageid=')[0]!;
+      targets.push({ id: 'channel', name: ch.channelName ? `the ${ch.channelName} channel` : 'the helpdesk channel', target: { conversationId: channelId, serviceUrl: ch.serviceUrl } });
     }
     for (const id of settings.helpdeskUserIds) {
       const u = await this.d.directory.getUser(id).catch(() => null);
@@ -581,8 +583,8 @@ export class NudgeService {
       const u = await this.d.directory.getUser(campaign.createdBy).catch(() => null);
       targets.push({ id: campaign.createdBy.toLowerCase(), name: u?.displayName ? `${u.displayName}, who runs this rollout` : 'the person who runs this rollout', target: null });
     }
-    const people = targets.filter((t) => !t.target).map((t) => t.name);
-    const who = [...targets.filter((t) => t.target).map((t) => `the helpdesk (${t.name})`), ...(people.length ? [people.join(', ')] : [])].join(' and ');
+    const names = targets.map((t) => t.name);
+    const who = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names[0]!;
     const record = await store.directoryUsers.get(userId);
     const member = row.cohortId ? await store.members.get(row.cohortId, userId) : null;
     const cohort = row.cohortId ? await store.cohorts.get(row.cohortId) : null;

@@ -1,6 +1,6 @@
 import { ServiceClientCredentialsFactory, TokenCredentials } from 'botframework-connector';
 import { Writable } from 'node:stream';
-import { startBot, type RunningBot } from '../../bot/main.js';
+import { startBot, type RunningBot, type StartBotOptions } from '../../bot/main.js';
 import { DOCUMENTED_BUDGETS, scaleBudgets } from '../../services/budgets.js';
 import type { EmulatedUser } from '../../services/sim/channel/index.js';
 import { DEMO_ACCOUNTS, generateTenant } from '../../services/sim/tenant/generate.js';
@@ -51,6 +51,8 @@ export interface TestWorldOptions {
   scale?: number;
   /** Sign activities and make the bot check tokens (BOT_ID set). */
   authenticated?: boolean;
+  /** Reminder planning/sending tuning for the bot. */
+  nudges?: StartBotOptions['nudges'];
 }
 
 /** The bot, a simulated tenant and a channel emulator, in this process, on ephemeral ports. */
@@ -96,6 +98,7 @@ export async function startTestWorld(o: TestWorldOptions = {}): Promise<TestWorl
     memoryStore: true,
     onTurnError: (e) => turnErrors.push(e),
     credentialsFactory: o.authenticated ? new StaticCredentialsFactory(TEST_BOT_APP_ID) : undefined,
+    nudges: o.nudges,
   });
   world.setBotEndpoint(`${bot.url}/api/messages`);
 
