@@ -28,13 +28,9 @@ export class BotConnectorMessenger implements Messenger {
 
   constructor(private readonly o: ConnectorMessengerOptions) {}
 
-  botAccountId(): string | null {
-    return this.o.botAppId ? `28:${this.o.botAppId}` : this.learned;
-  }
-
-  /** Learns the bot's account id from stored conversation references (demo and tests without BOT_ID). */
-  async refreshBotAccountId(): Promise<string | null> {
-    if (this.o.botAppId) return this.botAccountId();
+  async botAccountId(): Promise<string | null> {
+    if (this.o.botAppId) return `28:${this.o.botAppId}`;
+    // Demo and tests without BOT_ID: the id Teams addressed the bot with, as learnt from activities.
     this.learned ??= (await this.o.learnedBotAccountId?.()) ?? null;
     return this.learned;
   }

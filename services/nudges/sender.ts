@@ -382,7 +382,7 @@ export class NudgeSender {
     // Teams tells the bot about the install (conversationUpdate); if that reference arrived, use it.
     const arrived = await store.conversations.get(row.recipientId);
     if (arrived && arrived.conversationId !== stale) return { kind: 'ok', target: { conversationId: arrived.conversationId, serviceUrl: arrived.serviceUrl } };
-    const bot = this.d.messenger.botAccountId() ?? (await this.learnBotAccount());
+    const bot = await this.d.messenger.botAccountId();
     if (!bot) return { kind: 'retry', afterMs: 5_000, error: 'waiting for Teams to confirm the install (the bot id is not configured)', countAttempt: true };
     const serviceUrl = this.d.config.teamsServiceUrl;
     const permits = [await this.d.pacer.acquire('connector.global', 1, '', undefined, 'background')];
@@ -411,11 +411,6 @@ export class NudgeSender {
       updatedAt: clock.now(),
     });
     return { kind: 'ok', target: { conversationId: created.value.conversationId, serviceUrl } };
-  }
-
-  private async learnBotAccount(): Promise<string | null> {
-    const m = this.d.messenger as Messenger & { refreshBotAccountId?: () => Promise<string | null> };
-    return m.refreshBotAccountId ? m.refreshBotAccountId() : null;
   }
 
   private async catalog(): Promise<string | null> {

@@ -73,8 +73,8 @@ export interface OutboundActivity {
 
 /** Proactive messages through the Bot Connector REST API (implemented in bot/, the only botbuilder user). */
 export interface Messenger {
-  /** The bot's own account id (`28:<app id>`) when known. */
-  botAccountId(): string | null;
+  /** The bot's own account id (`28:<app id>`): from BOT_ID, else learnt from Teams' activities; null while unknown. */
+  botAccountId(): Promise<string | null>;
   /** Creates (or finds) the 1:1 conversation with `member` (an aadObjectId or a `29:` id). */
   createPersonalConversation(o: { serviceUrl: string; member: string; tenantId: string; botAccountId: string }): Promise<ConnectorResult<{ conversationId: string }>>;
   send(o: { serviceUrl: string; conversationId: string; activity: OutboundActivity }): Promise<ConnectorResult<{ activityId: string | null }>>;
