@@ -53,6 +53,8 @@ export interface StartBotOptions {
   databaseSchema?: string;
   /** Test seam: reminder planning and sending cadence, and the sender's tuning. */
   nudges?: { planEveryMs?: number; sendEveryMs?: number; sender?: SenderOptions };
+  /** Test seam: scheduler tick and lease (a killed replica's lease runs out sooner in crash tests). */
+  scheduler?: { tickMs?: number; leaseTtlMs?: number };
 }
 
 export interface RunningBot {
@@ -210,7 +212,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   const theSender = sender;
 
   if (config.scheduler.enabled) {
-    scheduler = new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }), holder });
+    scheduler = new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }), holder, tickMs: o.scheduler?.tickMs, leaseTtlMs: o.scheduler?.leaseTtlMs });
     const runSync = (kind: 'full' | 'incremental') => async () => {
       const s = await sync.start({ kind });
       if (s.started) await s.done;
