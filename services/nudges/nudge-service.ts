@@ -144,7 +144,9 @@ export class NudgeService {
         nudgeKeys.escalation(campaign.id, u),
         ...(notices.get(cohort.id) ? [nudgeKeys.final(cohort.id, u, notices.get(cohort.id)!)] : []),
       ]);
-      const existing = await outbox.existingKeys(onceKeys);
+      const keyState = await outbox.keyStates(onceKeys);
+      const existing = new Set(keyState.keys());
+      const inFlight = (key: string) => ['planned', 'sending'].includes(keyState.get(key) ?? '');
       const records = await store.directoryUsers.getMany(ids);
       const messages: NewOutboxMessage[] = [];
       const cancels: string[] = [];
@@ -164,6 +166,7 @@ export class NudgeService {
           unreachable: Boolean(recipients.get(userId)?.unreachableCode),
           exempt: exempt.has(userId),
           enforcementDate,
+          noticePending: inFlight(nudgeKeys.recovery(cohort.id, userId)) || (enforcementDate !== null && inFlight(nudgeKeys.final(cohort.id, userId, enforcementDate))),
           existing: {
             thanks: existing.has(nudgeKeys.thanks(campaign.id, userId)),
             final: enforcementDate ? existing.has(nudgeKeys.final(cohort.id, userId, enforcementDate)) : false,

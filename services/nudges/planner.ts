@@ -12,7 +12,8 @@ import { nextSendTime } from './working-hours.js';
  * - Break-glass and disabled accounts never get anything; people Teams refuses (app blocked, user
  *   gone) are not planned again.
  * - Compliant people get one thank-you and nothing more.
- * - Non-compliant people get a first reminder when their cohort starts reminding, then one at each
+ * - Non-compliant people get a first reminder when their cohort starts reminding (a final or recovery
+ *   notice counts as one: it restarts the cadence clock), then one at each
  *   cadence point before the deadline (default 14, 7, 3, 1 days), then every `overdueEveryDays`
  *   while overdue, at most `maxReminders` in all; a point they already got a reminder for, or one
  *   less than MIN_GAP after the last, is skipped. Without a deadline: every `overdueEveryDays`.
@@ -47,6 +48,8 @@ export interface PlanInput {
   enforcementDate: string | null;
   /** Which once-only messages already exist (not cancelled). */
   existing: { thanks: boolean; final: boolean; recovery: boolean; escalation: boolean };
+  /** A final or recovery notice is planned or in flight: no reminder on top of it. */
+  noticePending?: boolean;
 }
 
 export type ReminderReason = 'first' | 'cadence' | 'overdue' | 'repeat';
@@ -99,7 +102,7 @@ export function planMember(i: PlanInput): PlanDecision[] {
   }
   out.push(...escalation(i));
 
-  if (i.pending) return out;
+  if (i.pending || i.noticePending) return out;
   if (i.nudge?.snoozedUntil && i.nudge.snoozedUntil.getTime() > i.now.getTime()) return out;
   const sent = i.nudge?.remindersSent ?? 0;
   if (Math.max(sent, i.lastSeq) >= s.maxReminders) return out;
@@ -118,9 +121,8 @@ function escalation(i: PlanInput): PlanDecision[] {
 /** Why a reminder is due now, or null. */
 export function reminderDue(i: Pick<PlanInput, 'now' | 'campaign' | 'nudge' | 'lastSeq' | 'timeZone'>): ReminderReason | null {
   const last = i.nudge?.lastReminderAt ?? null;
-  if (i.lastSeq === 0) return 'first';
-  // Numbers were used but nothing reached the person (a failed first reminder): `nudge <user> now` retries.
-  if (!last) return null;
+  // Numbers used but nothing reached the person (a failed first reminder): `nudge <user> now` retries.
+  if (!last) return i.lastSeq === 0 ? 'first' : null;
   if (i.now.getTime() - last.getTime() < MIN_GAP_MS) return null;
   const s = i.campaign.settings;
   const today = localDate(i.now, i.timeZone);

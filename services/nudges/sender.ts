@@ -112,8 +112,6 @@ export class NudgeSender {
   readonly stats: SenderStats = { sent: 0, retried: 0, failed: 0, cancelled: 0, inDoubt: 0, foundOnReadBack: 0, absentOnReadBack: 0, resentUnverified: 0, firstContacts: 0 };
   private catalogId: { value: string | null; at: number } | null = null;
   private chatReadDenied = false;
-  private campaignCache = new Map<string, { campaign: Campaign | null; at: number }>();
-  private cohortCache = new Map<string, { cohort: Cohort | null; at: number }>();
 
   constructor(private readonly d: SenderDeps) {
     this.o = {
@@ -330,20 +328,13 @@ export class NudgeSender {
     return member.state !== 'compliant';
   }
 
-  private async campaign(id: string): Promise<Campaign | null> {
-    const hit = this.campaignCache.get(id);
-    if (hit && this.d.clock.nowMs() - hit.at < 5_000) return hit.campaign;
-    const campaign = await this.d.store.campaigns.get(id);
-    this.campaignCache.set(id, { campaign, at: this.d.clock.nowMs() });
-    return campaign;
+  // Read fresh for every message: a stage move or a pause must stop the next send, not one a while later.
+  private campaign(id: string): Promise<Campaign | null> {
+    return this.d.store.campaigns.get(id);
   }
 
-  private async cohort(id: string): Promise<Cohort | null> {
-    const hit = this.cohortCache.get(id);
-    if (hit && this.d.clock.nowMs() - hit.at < 5_000) return hit.cohort;
-    const cohort = await this.d.store.cohorts.get(id);
-    this.cohortCache.set(id, { cohort, at: this.d.clock.nowMs() });
-    return cohort;
+  private cohort(id: string): Promise<Cohort | null> {
+    return this.d.store.cohorts.get(id);
   }
 
   private async conversationFor(

@@ -144,6 +144,8 @@ export interface NudgeOutbox {
   lastReminderSeq(campaignId: string): Promise<Map<string, number>>;
   /** Which of `keys` exist and are not cancelled. */
   existingKeys(keys: string[]): Promise<Set<string>>;
+  /** The state of each of `keys` that exists and is not cancelled. */
+  keyStates(keys: string[]): Promise<Map<string, OutboxState>>;
   /** Remembers what the person pressed on the card `key` (a replay answers the same). */
   setResponse(key: string, response: Record<string, unknown>, now: Date): Promise<void>;
   deliveryCounts(filter?: { campaignId?: string | null; cohortId?: string | null }): Promise<DeliveryCounts>;
@@ -171,7 +173,7 @@ export interface NudgeUsers {
   get(campaignId: string, userId: string): Promise<NudgeUserState | null>;
   /** The states of a campaign's people (all, or the given ones). */
   forCampaign(campaignId: string, userIds?: string[]): Promise<Map<string, NudgeUserState>>;
-  /** A message of `kind` reached the person (reminder: count and time; thanks/escalation: once). */
+  /** A message of `kind` reached the person (reminder: count and time; final/recovery: time; thanks/escalation: once). */
   recordDelivered(campaignId: string, userId: string, kind: NudgeKind, at: Date): Promise<void>;
   snooze(campaignId: string, userId: string, until: Date, now: Date): Promise<void>;
   clearSnooze(campaignId: string, userId: string, now: Date): Promise<void>;

@@ -287,10 +287,14 @@ export class SqlNudgeOutbox implements NudgeOutbox {
   }
 
   async existingKeys(keys: string[]): Promise<Set<string>> {
-    const out = new Set<string>();
+    return new Set((await this.keyStates(keys)).keys());
+  }
+
+  async keyStates(keys: string[]): Promise<Map<string, OutboxState>> {
+    const out = new Map<string, OutboxState>();
     for (const part of chunks([...new Set(keys)])) {
-      const { rows } = await this.db.query<{ key: string }>(`SELECT key FROM nudge_outbox WHERE key = ANY($1::text[]) AND state <> 'cancelled'`, [part]);
-      for (const r of rows) out.add(r.key);
+      const { rows } = await this.db.query<{ key: string; state: OutboxState }>(`SELECT key, state FROM nudge_outbox WHERE key = ANY($1::text[]) AND state <> 'cancelled'`, [part]);
+      for (const r of rows) out.set(r.key, r.state);
     }
     return out;
   }
@@ -397,17 +401,19 @@ export class SqlNudgeUsers implements NudgeUsers {
 
   async recordDelivered(campaignId: string, userId: string, kind: NudgeKind, at: Date): Promise<void> {
     const reminder = kind === 'reminder';
+    // A final notice or recovery notice also restarts the cadence clock (no reminder right after it).
+    const warning = reminder || kind === 'final' || kind === 'recovery';
     await this.db.query(
       `INSERT INTO nudge_users AS u (campaign_id, user_id, reminders_sent, last_reminder_at, thanked_at, escalated_at, updated_at)
-       VALUES ($1, $2, CASE WHEN $3::boolean THEN 1 ELSE 0 END, CASE WHEN $3::boolean THEN $5::timestamptz END,
+       VALUES ($1, $2, CASE WHEN $3::boolean THEN 1 ELSE 0 END, CASE WHEN $6::boolean THEN $5::timestamptz END,
                CASE WHEN $4 = 'thanks' THEN $5::timestamptz END, CASE WHEN $4 = 'escalation' THEN $5::timestamptz END, $5)
        ON CONFLICT (campaign_id, user_id) DO UPDATE SET
          reminders_sent = u.reminders_sent + CASE WHEN $3::boolean THEN 1 ELSE 0 END,
-         last_reminder_at = CASE WHEN $3::boolean THEN greatest(u.last_reminder_at, $5::timestamptz) ELSE u.last_reminder_at END,
+         last_reminder_at = CASE WHEN $6::boolean THEN greatest(u.last_reminder_at, $5::timestamptz) ELSE u.last_reminder_at END,
          thanked_at = CASE WHEN $4 = 'thanks' THEN coalesce(u.thanked_at, $5::timestamptz) ELSE u.thanked_at END,
          escalated_at = CASE WHEN $4 = 'escalation' THEN coalesce(u.escalated_at, $5::timestamptz) ELSE u.escalated_at END,
          updated_at = $5`,
-      [campaignId, userId, reminder, kind, at],
+      [campaignId, userId, reminder, kind, at, warning],
     );
   }
 

@@ -3,6 +3,7 @@ import { GROUP_NAMES } from '../../services/sim/tenant/generate.js';
 import type { EmulatedUser, RecordedActivity } from '../../services/sim/channel/index.js';
 import type { Campaign, Cohort } from '../../services/ports/campaign-store.js';
 import { executeVerbs } from '../helpers/cards.js';
+import { drainUntilSettled, seedNudgingCohort } from '../helpers/nudges.js';
 import { replyText, startTestWorld, type TestWorld } from '../helpers/world.js';
 
 /**
@@ -240,5 +241,59 @@ describe('admin and helpdesk commands', () => {
     const actions = (await w.bot.store.audit.recent({ campaignId: campaign.id, limit: 50 })).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['nudges.pause', 'nudges.resume']));
     expect(members.length).toBeGreaterThan(0);
+  });
+});
+
+describe('staging hooks and manager escalation', () => {
+  function someone(n: number, skip: Set<string>): string[] {
+    return w.tenant.users.filter((u) => u.accountEnabled && !u.teamsAppBlocked && u.userType === 'Member' && u.managerId && !skip.has(u.id)).slice(0, n).map((u) => u.id);
+  }
+
+  it('final notice with the date, then "how to recover" once enforced, then cancel on rollback', async () => {
+    const people = someone(4, new Set());
+    const now = w.clock.now();
+    const { campaign: c2, cohort: k2 } = await seedNudgingCohort(w.bot.store, { userIds: people, now, name: 'Staged' });
+    expect(await w.bot.store.cohorts.update({ ...k2, stage: 'report-only' }, k2.version)).toBe(true);
+    const enforcement = new Date(now.getTime() + 7 * 86_400_000);
+    expect(await w.bot.nudges.planFinalNotices(k2.id, enforcement, now)).toBe(4);
+    expect(await w.bot.nudges.planFinalNotices(k2.id, enforcement, now)).toBe(0);
+    // The final notice is their message for now: no reminder on top of it.
+    expect((await w.bot.store.nudges.outbox.pendingReminders(c2.id)).size).toBe(0);
+    await drainUntilSettled(w.bot.sender, w.bot.store, c2.id);
+    for (const u of people) {
+      const finals = cardsOf(u).filter((a) => replyText(a).includes('Final notice'));
+      expect(finals, u).toHaveLength(1);
+      expect(replyText(finals[0]!)).toMatch(/Required from/);
+    }
+    const k2now = (await w.bot.store.cohorts.get(k2.id))!;
+    expect(await w.bot.store.cohorts.update({ ...k2now, stage: 'enforced' }, k2now.version)).toBe(true);
+    expect(await w.bot.nudges.planRecoveryNotices(k2.id, w.clock.now())).toBe(4);
+    await drainUntilSettled(w.bot.sender, w.bot.store, c2.id);
+    for (const u of people) {
+      const recovery = cardsOf(u).filter((a) => replyText(a).includes('Signing in now needs a passkey'));
+      expect(recovery, u).toHaveLength(1);
+      expect(replyText(recovery[0]!)).toMatch(/Temporary Access Pass/);
+      expect(executeVerbs(card(recovery[0]!))).not.toContain('nudge.snooze');
+    }
+    expect(await w.bot.nudges.warningsSent(c2.id, people)).toEqual(new Map(people.map((u) => [u, 1])));
+    const k2e = (await w.bot.store.cohorts.get(k2.id))!;
+    const nudged = await w.bot.nudges.nudgeCohort(k2e, { now: false }, 'test');
+    expect(nudged.ok && nudged.value.planned).toBe(4);
+    expect(await w.bot.nudges.cancelForCohort(k2.id, w.clock.now())).toBe(4);
+    expect((await w.bot.store.nudges.outbox.deliveryCounts({ cohortId: k2.id })).planned).toBe(0);
+  });
+
+  it('tells the manager once after N ignored reminders, when the campaign asks for it', async () => {
+    const person = someone(30, new Set()).at(-1)!;
+    const managerId = w.world.sim.state.findUser(person)!.managerId!;
+    const { campaign: c3 } = await seedNudgingCohort(w.bot.store, { userIds: [person], now: w.clock.now(), name: 'Escalating', settings: { escalateToManager: true, escalateAfterReminders: 1 } });
+    expect((await w.bot.nudges.planTick()).planned.escalation).toBe(0);
+    await drainUntilSettled(w.bot.sender, w.bot.store, c3.id);
+    expect((await w.bot.nudges.planTick()).planned.escalation).toBe(1);
+    await drainUntilSettled(w.bot.sender, w.bot.store, c3.id);
+    const toManager = cardsOf(managerId).filter((a) => replyText(a).includes('has not set up a passkey yet'));
+    expect(toManager).toHaveLength(1);
+    expect(replyText(toManager[0]!)).toContain(w.world.sim.state.findUser(person)!.userPrincipalName);
+    expect((await w.bot.nudges.planTick()).planned.escalation).toBe(0);
   });
 });

@@ -58,6 +58,8 @@ describe('planMember: who gets what', () => {
     ['enforced, recovery sent: reminders go on', { cohort: { id: 'k1', tier: 'workforce', stage: 'enforced', paused: false }, existing: { thanks: false, final: false, recovery: true, escalation: false } }, ['reminder']],
     ['enforcement announced: final notice', { enforcementDate: '2026-04-01', cohort: { id: 'k1', tier: 'workforce', stage: 'report-only', paused: false } }, ['final']],
     ['final notice sent: reminders go on', { enforcementDate: '2026-04-01', existing: { thanks: false, final: true, recovery: false, escalation: false } }, ['reminder']],
+    ['final notice planned but not sent yet: no reminder on top of it', { enforcementDate: '2026-04-01', noticePending: true, existing: { thanks: false, final: true, recovery: false, escalation: false } }, []],
+    ['the final notice was their first message: the next reminder waits for the cadence', { enforcementDate: '2026-04-01', nudge: nudge({ lastReminderAt: new Date('2026-03-02T09:00:00Z') }), existing: { thanks: false, final: true, recovery: false, escalation: false } }, []],
   ])('%s', (_name, overrides, expected) => {
     expect(actions(planMember(input(overrides)))).toEqual(expected);
   });

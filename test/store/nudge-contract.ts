@@ -44,6 +44,7 @@ export function describeNudgeRepositories(store: () => Store): void {
       expect(await outbox.plan([msg(c, u, 1, { payload: { again: true }, notBefore: at(5 * MIN) })], at(3 * MIN))).toEqual([row.key]);
       expect(await outbox.get(row.key)).toMatchObject({ state: 'planned', payload: { again: true }, notBefore: at(5 * MIN) });
       expect(await outbox.existingKeys([row.key, 'nope'])).toEqual(new Set([row.key]));
+      expect(await outbox.keyStates([row.key, 'nope'])).toEqual(new Map([[row.key, 'planned']]));
     });
 
     it('claims due rows once per term, in priority then time order; SKIP LOCKED keeps terms apart', async () => {
@@ -166,7 +167,8 @@ export function describeNudgeRepositories(store: () => Store): void {
       await users.recordDelivered(c, u, 'final', at(2 * MIN));
       await users.recordDelivered(c, u, 'thanks', at(3 * MIN));
       await users.recordDelivered(c, u, 'thanks', at(4 * MIN));
-      expect(await users.get(c, u)).toMatchObject({ remindersSent: 2, lastReminderAt: at(MIN), thankedAt: at(3 * MIN), escalatedAt: null, sentAtInteraction: 0 });
+      // A final notice is not counted as a reminder but restarts the cadence clock.
+      expect(await users.get(c, u)).toMatchObject({ remindersSent: 2, lastReminderAt: at(2 * MIN), thankedAt: at(3 * MIN), escalatedAt: null, sentAtInteraction: 0 });
       await users.snooze(c, u, at(24 * 60 * MIN), at(5 * MIN));
       expect(await users.get(c, u)).toMatchObject({ snoozedUntil: at(24 * 60 * MIN), lastInteractionAt: at(5 * MIN), sentAtInteraction: 2 });
       await users.recordDelivered(c, u, 'reminder', at(6 * MIN));
