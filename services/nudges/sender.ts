@@ -4,7 +4,8 @@ import type { Clock, Random } from '../ports/clock.js';
 import type { Directory } from '../ports/directory.js';
 import type { Logger } from '../ports/logger.js';
 import type { OutboxMessage, OutboxTarget } from '../ports/nudge-store.js';
-import type { Store } from '../ports/store.js';
+import type { ConversationRef, Store } from '../ports/store.js';
+import type { NudgeRecipient } from '../ports/nudge-store.js';
 import type { ChatHistory, ConnectorResult, Messenger, OutboundActivity, TeamsProvisioning } from '../ports/teams.js';
 import { containsMarker } from './keys.js';
 import { REMINDING_STAGES } from './planner.js';
@@ -19,9 +20,9 @@ import { nextSendTime } from './working-hours.js';
  * 1. **Claim.** Only the holder of the `nudges.sender` lease sends (the scheduler already runs the
  *    job on one replica; the lease adds a fencing token). Due rows are claimed in one statement
  *    (`FOR UPDATE SKIP LOCKED`) with a claim token naming this lease term.
- * 2. **Record the attempt first.** Right before the HTTP call the row goes planned → sending in a
- *    transaction that also checks the lease is still ours (`isHeld`, which locks the lease row), and
- *    commits. A term that lost its lease cannot start a send.
+ * 2. **Record the attempt first.** Right before the HTTP call the row goes planned → sending, committed,
+ *    in a statement that names the claim token: a term whose claim was taken over (its lease ran out,
+ *    another term claimed the row after the claim expired) cannot start a send.
  * 3. **Record the outcome.** 2xx → sent with the activity id. 429/412/503 (refused) → planned again
  *    after Retry-After plus jitter. 502/504, a 500 or no answer → left in 'sending': it may have
  *    landed. 404/403-roster → the conversation is gone, first contact again. Other 4xx → failed.
@@ -117,7 +118,7 @@ export class NudgeSender {
     this.o = {
       concurrency: d.options?.concurrency ?? 16,
       batchSize: d.options?.batchSize ?? 200,
-      claimTtlMs: d.options?.claimTtlMs ?? 120_000,
+      claimTtlMs: d.options?.claimTtlMs ?? 60_000,
       inDoubtGraceMs: d.options?.inDoubtGraceMs ?? 60_000,
       maxAttempts: d.options?.maxAttempts ?? 10,
       leaseTtlMs: d.options?.leaseTtlMs ?? 30_000,
@@ -159,6 +160,7 @@ export class NudgeSender {
         const now = clock.now();
         const rows = await store.nudges.outbox.claimDue(term.token, now, new Date(now.getTime() + this.o.claimTtlMs), this.o.batchSize);
         if (rows.length === 0) break;
+        const ctx = await this.loadBatch(rows);
         let next = 0;
         const worker = async () => {
           for (;;) {
@@ -166,7 +168,7 @@ export class NudgeSender {
             const row = rows[next++];
             if (!row) return;
             try {
-              await this.deliver(row, term);
+              await this.deliver(row, term, ctx);
             } catch (e) {
               this.d.logger.error({ key: row.key, err: e instanceof Error ? e.message : String(e) }, 'nudge delivery failed unexpectedly');
               await store.nudges.outbox.reschedule(row.key, term.token, this.later(row.attempts + 1), clock.now(), { lastError: 'internal error' }).catch(() => undefined);
@@ -186,7 +188,27 @@ export class NudgeSender {
 
   // ---- one message -------------------------------------------------------------------------
 
-  private async deliver(row: OutboxMessage, term: { lease: number; token: string }): Promise<void> {
+  /**
+   * What a round needs to know about its rows, read in a few queries instead of several per row.
+   * A round lasts seconds; a pause or stage move made meanwhile takes effect at the next round (a
+   * "no longer wanted" answer is always re-read fresh before a row is cancelled).
+   */
+  private async loadBatch(rows: OutboxMessage[]): Promise<BatchContext> {
+    const { store } = this.d;
+    const campaigns = new Map<string, Campaign | null>();
+    for (const id of new Set(rows.map((r) => r.campaignId).filter((x): x is string => Boolean(x)))) campaigns.set(id, await store.campaigns.get(id));
+    const cohorts = new Map<string, Cohort | null>();
+    for (const id of new Set(rows.map((r) => r.cohortId).filter((x): x is string => Boolean(x)))) cohorts.set(id, await store.cohorts.get(id));
+    const people = [...new Set(rows.filter((r) => !r.target).map((r) => r.recipientId))];
+    const [members, recipients, refs] = await Promise.all([
+      store.nudges.outbox.memberStates(rows.filter((r) => r.cohortId).map((r) => ({ cohortId: r.cohortId!, userId: r.subjectId }))),
+      store.nudges.recipients.getMany(people),
+      store.conversations.getMany(people),
+    ]);
+    return { campaigns, cohorts, members, recipients, refs };
+  }
+
+  private async deliver(row: OutboxMessage, term: { lease: number; token: string }, ctx: BatchContext): Promise<void> {
     const { store, clock } = this.d;
     const outbox = store.nudges.outbox;
     const now = clock.now();
@@ -198,7 +220,7 @@ export class NudgeSender {
         return;
       }
     }
-    if (!(await this.stillWanted(row))) {
+    if (!this.wantedIn(row, ctx) && !(await this.stillWanted(row))) {
       await outbox.cancel({ keys: [row.key] }, now);
       this.stats.cancelled++;
       return;
@@ -207,13 +229,13 @@ export class NudgeSender {
       await this.fail(row, term.token, 'gave_up', `${PERMANENT_REASONS.gave_up} Last error: ${row.lastError ?? 'unknown'}.`);
       return;
     }
-    const recipient = row.target ? null : await store.nudges.recipients.get(row.recipientId);
+    const recipient = row.target ? null : (ctx.recipients.get(row.recipientId) ?? null);
     if (recipient?.unreachableCode) {
       await this.fail(row, term.token, recipient.unreachableCode, recipient.unreachableReason ?? PERMANENT_REASONS[recipient.unreachableCode] ?? 'Not reachable in Teams.');
       return;
     }
 
-    const conv = await this.conversationFor(row, recipient?.staleConversation ?? null);
+    const conv = await this.conversationFor(row, recipient?.staleConversation ?? null, ctx.refs.get(row.recipientId) ?? null);
     if (conv.kind === 'retry') {
       this.stats.retried++;
       await outbox.reschedule(row.key, term.token, new Date(clock.nowMs() + this.jitterUp(conv.afterMs)), clock.now(), { lastError: conv.error, countAttempt: conv.countAttempt });
@@ -228,11 +250,7 @@ export class NudgeSender {
     const permits = await this.pace(conv.target.conversationId);
     try {
       const markedAt = clock.now();
-      const marked = await store.transaction(async (tx) => {
-        if (!(await tx.leases.isHeld(NUDGE_SENDER_LEASE, term.lease, markedAt))) return false;
-        return tx.nudges.outbox.markSending(row.key, term.token, conv.target, markedAt);
-      });
-      if (!marked) return;
+      if (!(await store.nudges.outbox.markSending(row.key, term.token, conv.target, markedAt))) return;
       // A process that stalled since recording the attempt may already be presumed dead: do not send.
       if (clock.nowMs() - markedAt.getTime() > this.o.inDoubtGraceMs / 2) return;
       const result = await this.d.messenger.send({ serviceUrl: conv.target.serviceUrl, conversationId: conv.target.conversationId, activity: this.d.render(row) });
@@ -312,6 +330,18 @@ export class NudgeSender {
 
   // ---- what to send and where ----------------------------------------------------------------
 
+  /** stillWanted, from the round's snapshot. */
+  private wantedIn(row: OutboxMessage, ctx: BatchContext): boolean {
+    if (row.kind === 'help' || !row.campaignId) return true;
+    const campaign = ctx.campaigns.get(row.campaignId);
+    if (!campaign || campaign.nudgesPaused) return false;
+    if (row.kind === 'escalation' || !row.cohortId) return true;
+    const cohort = ctx.cohorts.get(row.cohortId);
+    if (!cohort || cohort.paused || !REMINDING_STAGES.includes(cohort.stage)) return false;
+    const member = ctx.members.get(`${row.cohortId}|${row.subjectId}`);
+    return wantedFor(row, cohort, member ?? null);
+  }
+
   private async stillWanted(row: OutboxMessage): Promise<boolean> {
     if (row.kind === 'help' || !row.campaignId) return true;
     const campaign = await this.campaign(row.campaignId);
@@ -320,12 +350,7 @@ export class NudgeSender {
     if (!row.cohortId) return true;
     const cohort = await this.cohort(row.cohortId);
     if (!cohort || cohort.paused || !REMINDING_STAGES.includes(cohort.stage)) return false;
-    const member = await this.d.store.members.get(row.cohortId, row.subjectId);
-    if (!member || !member.active || member.isBreakGlass || member.state === 'account_disabled') return false;
-    if (row.kind === 'thanks') return member.state === 'compliant';
-    if (row.kind === 'recovery' && cohort.stage !== 'enforced') return false;
-    if (row.kind === 'final' && cohort.stage === 'enforced') return false;
-    return member.state !== 'compliant';
+    return wantedFor(row, cohort, await this.d.store.members.get(row.cohortId, row.subjectId));
   }
 
   // Read fresh for every message: a stage move or a pause must stop the next send, not one a while later.
@@ -340,10 +365,10 @@ export class NudgeSender {
   private async conversationFor(
     row: OutboxMessage,
     stale: string | null,
+    known: ConversationRef | null,
   ): Promise<{ kind: 'ok'; target: OutboxTarget } | { kind: 'retry'; afterMs: number; error: string; countAttempt: boolean } | { kind: 'fail'; code: string; reason: string }> {
     if (row.target) return { kind: 'ok', target: row.target };
     const { store, clock } = this.d;
-    const known = await store.conversations.get(row.recipientId);
     if (known && known.conversationId !== stale) return { kind: 'ok', target: { conversationId: known.conversationId, serviceUrl: known.serviceUrl } };
 
     // First contact: install the app through Graph, then open the 1:1 chat through the Bot Connector.
@@ -506,4 +531,21 @@ export class NudgeSender {
   private later(attempt: number): Date {
     return new Date(this.d.clock.nowMs() + this.jitter(this.backoffMs(attempt)));
   }
+}
+
+interface BatchContext {
+  campaigns: Map<string, Campaign | null>;
+  cohorts: Map<string, Cohort | null>;
+  members: Map<string, { active: boolean; state: string; isBreakGlass: boolean }>;
+  recipients: Map<string, NudgeRecipient>;
+  refs: Map<string, ConversationRef>;
+}
+
+/** Whether a message about a cohort member still applies to them. */
+function wantedFor(row: OutboxMessage, cohort: Cohort, member: { active: boolean; state: string; isBreakGlass: boolean } | null): boolean {
+  if (!member || !member.active || member.isBreakGlass || member.state === 'account_disabled') return false;
+  if (row.kind === 'thanks') return member.state === 'compliant';
+  if (row.kind === 'recovery' && cohort.stage !== 'enforced') return false;
+  if (row.kind === 'final' && cohort.stage === 'enforced') return false;
+  return member.state !== 'compliant';
 }

@@ -153,6 +153,8 @@ export interface NudgeOutbox {
   warningsSent(campaignId: string, userIds?: string[]): Promise<Map<string, number>>;
   /** Messages about a person, newest first (helpdesk, tests). */
   ofSubject(userId: string, limit: number): Promise<OutboxMessage[]>;
+  /** Cohort membership and compliance of the people a batch of messages is about, keyed `cohortId|userId`. */
+  memberStates(pairs: { cohortId: string; userId: string }[]): Promise<Map<string, { active: boolean; state: string; isBreakGlass: boolean }>>;
 }
 
 export interface NudgeUserState {

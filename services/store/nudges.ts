@@ -338,6 +338,19 @@ export class SqlNudgeOutbox implements NudgeOutbox {
     return new Map(rows.map((r) => [r.subject_id, r.n]));
   }
 
+  async memberStates(pairs: { cohortId: string; userId: string }[]): Promise<Map<string, { active: boolean; state: string; isBreakGlass: boolean }>> {
+    const out = new Map<string, { active: boolean; state: string; isBreakGlass: boolean }>();
+    for (const part of chunks(pairs)) {
+      const { rows } = await this.db.query<{ cohort_id: string; user_id: string; active: boolean; state: string; is_break_glass: boolean }>(
+        `SELECT m.cohort_id, m.user_id, m.active, m.state, m.is_break_glass FROM cohort_members m
+         JOIN unnest($1::uuid[], $2::text[]) AS p(cohort_id, user_id) ON m.cohort_id = p.cohort_id AND m.user_id = p.user_id`,
+        [part.map((p) => p.cohortId), part.map((p) => p.userId)],
+      );
+      for (const r of rows) out.set(`${r.cohort_id}|${r.user_id}`, { active: r.active, state: r.state, isBreakGlass: r.is_break_glass });
+    }
+    return out;
+  }
+
   async ofSubject(userId: string, limit: number): Promise<OutboxMessage[]> {
     const { rows } = await this.db.query<OutboxRow>(
       `SELECT ${OUTBOX_COLUMNS} FROM nudge_outbox WHERE subject_id = $1 ORDER BY created_at DESC, key DESC LIMIT $2`,

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { NewOutboxMessage } from '../../services/ports/nudge-store.js';
 import type { Store } from '../../services/ports/store.js';
+import { campaignFixture, cohortFixture } from './campaign-contract.js';
 
 const T0 = new Date(Date.UTC(2026, 2, 2, 9, 0, 0));
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -143,6 +144,21 @@ export function describeNudgeRepositories(store: () => Store): void {
       expect(await outbox.lastReminderSeq(c)).toEqual(new Map([[u, 1]]));
       expect((await outbox.pendingReminders(c)).size).toBe(0);
       await expect(outbox.cancel({}, T0)).rejects.toThrow(RangeError);
+    });
+
+    it('reads the membership and compliance of a batch of people in one go', async () => {
+      const s = store();
+      const c = campaignFixture();
+      expect(await s.campaigns.create(c)).toBe('ok');
+      const k = cohortFixture(c.id);
+      expect(await s.cohorts.create(k)).toBe('ok');
+      const [a, b] = [randomUUID(), randomUUID()];
+      await s.members.replaceMembership(k.id, [a, b], T0);
+      await s.members.saveEvaluations(k.id, [{ userId: a, isBreakGlass: false, state: 'compliant', reason: '', advice: '', kind: 'synced', provider: 'x', passkeyCount: 1, needsDetail: false }], T0);
+      const m = await s.nudges.outbox.memberStates([{ cohortId: k.id, userId: a }, { cohortId: k.id, userId: b }, { cohortId: k.id, userId: randomUUID() }]);
+      expect(m.size).toBe(2);
+      expect(m.get(`${k.id}|${a}`)).toEqual({ active: true, state: 'compliant', isBreakGlass: false });
+      expect(m.get(`${k.id}|${b}`)).toMatchObject({ active: true, state: 'pending_detail' });
     });
 
     it('remembers the response to a card and lists what was sent about a person', async () => {

@@ -5,6 +5,7 @@
  * SIGKILL at random points and starts another.
  *
  *   NUDGE_GRACE_MS          how long an interrupted send may still be in flight (default 1000)
+ *   NUDGE_CONCURRENCY       sends in flight at once (default 8)
  *   TEST_DATABASE_SCHEMA    PostgreSQL schema to work in (with DATABASE_URL)
  */
 import { startBot } from '../../../bot/main.js';
@@ -13,7 +14,7 @@ const grace = Number(process.env.NUDGE_GRACE_MS ?? 1000);
 const bot = await startBot({
   env: process.env,
   databaseSchema: process.env.TEST_DATABASE_SCHEMA || undefined,
-  nudges: { planEveryMs: 1_000, sendEveryMs: 200, sender: { inDoubtGraceMs: grace, leaseTtlMs: 2_000, claimTtlMs: 5_000, concurrency: 8 } },
+  nudges: { planEveryMs: 1_000, sendEveryMs: 200, sender: { inDoubtGraceMs: grace, leaseTtlMs: 2_000, claimTtlMs: 5_000, concurrency: Number(process.env.NUDGE_CONCURRENCY ?? 8), batchSize: 500 } },
   scheduler: { tickMs: 200, leaseTtlMs: 2_000 },
 });
 process.stdout.write(`READY ${bot.url}\n`);
