@@ -220,7 +220,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     scheduler.start([
       { name: 'sync.full', everyMs: config.scheduler.fullSyncEveryHours * 3600_000, run: runSync('full') },
       { name: 'sync.incremental', everyMs: config.scheduler.incrementalSyncEveryMinutes * 60_000, run: runSync('incremental') },
-      { name: 'nudges.plan', everyMs: o.nudges?.planEveryMs ?? 60_000, run: async () => void (await nudges.planTick()) },
+      { name: 'nudges.plan', everyMs: o.nudges?.planEveryMs ?? 300_000, run: async () => void (await nudges.planTick()) },
       { name: 'nudges.send', everyMs: o.nudges?.sendEveryMs ?? 2_000, run: async (signal) => void (await theSender.drain(signal)) },
     ]);
   }
