@@ -27,18 +27,23 @@ import { GraphUserAuth } from '../services/graph/graph-user-auth.js';
 import { GraphDevices } from '../services/graph/graph-devices.js';
 import { ReadinessService } from '../services/insight/readiness-service.js';
 import { takeSnapshots } from '../services/insight/snapshots.js';
-import { NO_MEMBER_FACTS } from '../services/insight/export.js';
+import { exemptionsForNudges, memberFacts, OutboxWarningCounts } from '../services/nudges/staging-adapters.js';
 import { handleFileConsent } from './commands/export.js';
 import { Scheduler } from '../services/scheduler/scheduler.js';
 import { SyncCoordinator } from '../services/sync/sync-coordinator.js';
 import { SyncEngine } from '../services/sync/sync-engine.js';
 import { ConversationNotifier } from './notifier.js';
+import { BotConnectorMessenger } from './connector-messenger.js';
+import { nudgeActivity } from '../cards/nudge-cards.js';
+import { GraphChatHistory, GraphPeopleFacts, GraphTeamsProvisioning } from '../services/graph/graph-teams.js';
+import { NudgeService } from '../services/nudges/nudge-service.js';
+import { NudgeSender, type SenderOptions } from '../services/nudges/sender.js';
 import { createHttpApp, listen } from './http-server.js';
 import { createTeamsBot } from './teams-app.js';
 import { ConversationUserNotifier, TeamsAdminMessenger } from './admin-messenger.js';
 import { GraphPolicyGateway } from '../services/graph/graph-policy-gateway.js';
 import { TapService } from '../services/helpdesk/tap.js';
-import { NO_STAGE_LISTENER, type StageListener, type UserNotifier, type WarningCounts } from '../services/ports/staging-hooks.js';
+import type { StageListener, UserNotifier, WarningCounts } from '../services/ports/staging-hooks.js';
 import { AdminRecipients } from '../services/staging/admin-recipients.js';
 import { CampaignPolicies } from '../services/staging/campaign-policies.js';
 import { DriftWatch } from '../services/staging/drift-watch.js';
@@ -46,7 +51,6 @@ import { ExemptionService } from '../services/staging/exemptions.js';
 import { GateGatherer } from '../services/staging/gate-inputs.js';
 import { EnforcementGuard } from '../services/staging/guard.js';
 import { StagingService } from '../services/staging/staging-service.js';
-import { NobodyWarnedYet } from '../services/staging/warning-counts.js';
 
 export interface StartBotOptions {
   env: Record<string, string | undefined>;
@@ -67,6 +71,12 @@ export interface StartBotOptions {
   warningCounts?: WarningCounts;
   /** Tells a person something (exemption ended). Default: their existing 1:1 chat with the bot, if any. */
   userNotifier?: UserNotifier;
+  /** Test seam: work in this PostgreSQL schema (DATABASE_URL only). */
+  databaseSchema?: string;
+  /** Test seam: reminder planning and sending cadence, and the sender's tuning. */
+  nudges?: { planEveryMs?: number; sendEveryMs?: number; sender?: SenderOptions };
+  /** Test seam: scheduler tick and lease (a killed replica's lease runs out sooner in crash tests). */
+  scheduler?: { tickMs?: number; leaseTtlMs?: number };
 }
 
 export interface RunningBot {
@@ -79,6 +89,11 @@ export interface RunningBot {
   runJob(name: StagingJob): Promise<unknown>;
   /** Resolves when the stage moves started in the background so far have finished. */
   settled(): Promise<void>;
+  /** Reminders: planning, commands, card buttons, staging hooks. */
+  nudges: NudgeService;
+  /** The outbox sender (runs as a scheduler job; tests may drain it directly). */
+  sender: NudgeSender;
+  scheduler: Scheduler | null;
   close(): Promise<void>;
 }
 
@@ -121,7 +136,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     clock,
     logger: logger.child({ component: 'graph' }),
   });
-  const store = await openStore({ databaseUrl: config.database.url ?? undefined, dataDir: config.database.dataDir, memory: o.memoryStore && !config.database.url, clock, logger: logger.child({ component: 'store' }) });
+  const store = await openStore({ databaseUrl: config.database.url ?? undefined, dataDir: config.database.dataDir, memory: o.memoryStore && !config.database.url, schema: config.database.url ? o.databaseSchema : undefined, clock, logger: logger.child({ component: 'store' }) });
 
   const directory = new GraphDirectory(graph);
   const access = new AccessResolver(directory, config.roles);
@@ -129,11 +144,36 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   const holder = `${hostname()}:${process.pid}:${random.uuid().slice(0, 8)}`;
   const registration = new GraphRegistrationSource(graph, logger.child({ component: 'sync' }));
   const engine = new SyncEngine({ store, directory, source: registration, clock, random, logger: logger.child({ component: 'sync' }) });
+  const nudgeLogger = logger.child({ component: 'nudges' });
+  const nudges = new NudgeService({
+    store,
+    clock,
+    logger: nudgeLogger,
+    people: new GraphPeopleFacts(graph, nudgeLogger),
+    registration,
+    userAuth: new GraphUserAuth(graph),
+    directory,
+    exemptions: exemptionsForNudges(store),
+  });
+  /** The bot's `28:` account, learnt from Teams' activities when BOT_ID is not set (demo, tests). */
+  const BOT_ACCOUNT_KEY = 'bot:account-id';
+  let learnedBotAccount: string | null = null;
+  const conversations = {
+    async upsert(ref: Parameters<Store['conversations']['upsert']>[0]): Promise<void> {
+      await store.conversations.upsert(ref);
+      if (!config.bot.id && ref.botId && ref.botId !== learnedBotAccount) {
+        learnedBotAccount = ref.botId;
+        await store.settings.set(BOT_ACCOUNT_KEY, ref.botId);
+      }
+    },
+  };
   const sync = new SyncCoordinator({ engine, store, clock, holder, logger: logger.child({ component: 'sync' }) });
   // New cohorts are read at once; a sync already running here is followed by another.
   const onCohortAdded = (cohort: { campaignId: string }) => void sync.startOrQueue({ kind: 'full', campaignId: cohort.campaignId });
   let notifier: ConversationNotifier | null = null;
   let router: CommandRouter;
+  let sender: NudgeSender | null = null;
+  let scheduler: Scheduler | null = null;
   const commandDeps: CommandDeps = {
     directory,
     router: () => router,
@@ -159,7 +199,15 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
       readiness: new ReadinessService({ store, directory, devices: new GraphDevices(graph), source: registration, clock, logger: logger.child({ component: 'readiness' }) }),
       onCohortAdded,
     },
-    export: { store, campaigns, clock, facts: NO_MEMBER_FACTS },
+    export: { store, campaigns, clock, facts: memberFacts(store) },
+    nudges: {
+      nudges,
+      store,
+      directory,
+      kick: () => {
+        if (scheduler?.isLeader()) void sender?.drain().catch(() => undefined);
+      },
+    },
     demo: o.demo ?? null,
   };
   // Policy staging (issue 5).
@@ -171,9 +219,14 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     store,
     campaigns,
     policies,
-    gates: new GateGatherer({ store, gateway: policyGateway, signIns: policyGateway, warnings: o.warningCounts ?? new NobodyWarnedYet(store), clock }),
+    gates: new GateGatherer({ store, gateway: policyGateway, signIns: policyGateway, warnings: o.warningCounts ?? new OutboxWarningCounts(store), clock }),
     admins,
-    listener: o.stageListener ?? NO_STAGE_LISTENER,
+    listener: o.stageListener ?? {
+      // Stage changes tell the reminders at once (the planner would notice on its next round anyway).
+      planFinalNotices: async (cohortId, date, now) => void (await nudges.planFinalNotices(cohortId, date, now)),
+      planRecoveryNotices: async (cohortId, now) => void (await nudges.planRecoveryNotices(cohortId, now)),
+      cancelForCohort: async (cohortId, now) => void (await nudges.cancelForCohort(cohortId, now)),
+    },
     clock,
     random,
     logger: stagingLog,
@@ -207,7 +260,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     access,
     router,
     cardActions,
-    conversations: store.conversations,
+    conversations,
     openIdMetadataUrl: o.openIdMetadataUrl ?? config.bot.openIdMetadataUrl,
     onTurnError: o.onTurnError,
     credentialsFactory: o.credentialsFactory,
@@ -215,9 +268,38 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   });
   notifier = new ConversationNotifier(bot.adapter, config.bot.id ?? '', logger.child({ component: 'notifier' }));
 
-  let scheduler: Scheduler | null = null;
+  const messenger = new BotConnectorMessenger({
+    botAppId: config.bot.id,
+    credentialsFactory: o.credentialsFactory ?? bot.adapter.credentialsFactory ?? null,
+    logger: nudgeLogger,
+    learnedBotAccountId: async () => learnedBotAccount ?? ((await store.settings.get<string>(BOT_ACCOUNT_KEY)) || null),
+  });
+  sender = new NudgeSender({
+    store,
+    messenger,
+    provisioning: config.teams.appId ? new GraphTeamsProvisioning(graph, nudgeLogger) : null,
+    chats: new GraphChatHistory(graph),
+    directory,
+    pacer,
+    clock,
+    random,
+    logger: nudgeLogger,
+    render: nudgeActivity,
+    config: { tenantId: config.tenantId, teamsAppId: config.teams.appId, teamsServiceUrl: config.teams.serviceUrl },
+    holder,
+    options: o.nudges?.sender,
+  });
+  const theSender = sender;
+
   if (config.scheduler.enabled) {
-    scheduler = new Scheduler({ store, clock, logger: logger.child({ component: 'scheduler' }), holder, leaseTtlMs: config.scheduler.leaseSeconds * 1000, tickMs: Math.min(5_000, (config.scheduler.leaseSeconds * 1000) / 3) });
+    scheduler = new Scheduler({
+      store,
+      clock,
+      logger: logger.child({ component: 'scheduler' }),
+      holder,
+      leaseTtlMs: o.scheduler?.leaseTtlMs ?? config.scheduler.leaseSeconds * 1000,
+      tickMs: o.scheduler?.tickMs ?? Math.min(5_000, (config.scheduler.leaseSeconds * 1000) / 3),
+    });
     const runSync = (kind: 'full' | 'incremental') => async () => {
       const s = await sync.start({ kind });
       if (s.started) await s.done;
@@ -227,6 +309,8 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
       { name: 'sync.incremental', everyMs: config.scheduler.incrementalSyncEveryMinutes * 60_000, run: runSync('incremental') },
       { name: 'snapshots.daily', everyMs: 3600_000, run: async () => void (await takeSnapshots(store, clock)) },
       ...(Object.keys(stagingJobs) as StagingJob[]).map((name) => ({ name, everyMs: STAGING_JOB_MINUTES[name] * 60_000, run: async () => void (await stagingJobs[name]()) })),
+      { name: 'nudges.plan', everyMs: o.nudges?.planEveryMs ?? 300_000, run: async () => void (await nudges.planTick()) },
+      { name: 'nudges.send', everyMs: o.nudges?.sendEveryMs ?? 2_000, run: async (signal) => void (await theSender.drain(signal)) },
     ]);
   }
 
@@ -261,9 +345,13 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     logger,
     runJob: (name) => stagingJobs[name](),
     settled: () => staging.settled(),
+    nudges,
+    sender: theSender,
+    scheduler,
     async close() {
       await scheduler?.close();
       await staging.settled();
+      await messenger.close();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
       await graph.close();

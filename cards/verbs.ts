@@ -9,6 +9,12 @@ export const VERBS = {
   approvalReject: 'approval.reject',
   driftAcknowledge: 'drift.acknowledge',
   driftReapply: 'drift.reapply',
+  /** Reminder card: "I've done it" (re-check now). */
+  nudgeDone: 'nudge.done',
+  /** Reminder card: "Remind me tomorrow / next week". */
+  nudgeSnooze: 'nudge.snooze',
+  /** Reminder card: "I need help". */
+  nudgeHelp: 'nudge.help',
 } as const;
 
 export type Verb = (typeof VERBS)[keyof typeof VERBS];

@@ -27,6 +27,8 @@ export function costOfGraphRequest(method: string, pathWithQuery: string): Graph
     return verb === 'POST' ? { budget: 'graph.teamsInstall', units: 1 } : { budget: 'graph.teamsRead', units: 1 };
   }
   if (path.startsWith('/appcatalogs/')) return { budget: 'graph.teamsRead', units: 1 };
+  // Chat messages are a Teams read (throttling-limits: Teams "other GET" calls, per app per tenant).
+  if (/^\/((users\/[^/]+|me)\/)?chats(\/|$)/.test(path)) return { budget: 'graph.teamsRead', units: 1 };
   return { budget: 'graph.identity', units: identityResourceUnits(path, query) };
 }
 

@@ -6,6 +6,7 @@ import { statusCommands, type StatusCommandDeps } from './status.js';
 import { insightCardActions, insightCommands, type InsightCommandDeps } from './insight.js';
 import { exportCardActions, exportCommands, type ExportDeps } from './export.js';
 import { stagingCardActions, stagingCommands, type StagingCommandDeps } from './staging.js';
+import { nudgeCardActions, nudgeCommands, type NudgeCommandDeps } from './nudges.js';
 import { helpCommand } from './help.js';
 import { whoamiCommand } from './whoami.js';
 
@@ -24,6 +25,8 @@ export interface CommandDeps {
   export: ExportDeps;
   /** Policy staging, exemptions, TAP and audit (issue 5); absent in deployments without it. */
   staging?: StagingCommandDeps;
+  /** Reminders (issue 4); absent in deployments without them. */
+  nudges?: NudgeCommandDeps | null;
   demo?: DemoControls | null;
 }
 
@@ -32,7 +35,15 @@ export function buildCommandTable(deps: CommandDeps): CommandTable {
     help: { kind: 'help', role: 'user', section: 'Everyone', summary: 'What you can ask me (only the commands you may use).', handler: helpCommand(() => deps.router().specs()) },
     whoami: { kind: 'whoami', role: 'user', section: 'Everyone', summary: 'Your Entra identity and your role here.', handler: whoamiCommand(deps.directory) },
   };
-  for (const spec of [...campaignCommands(deps.campaigns), ...statusCommands(deps.status), ...insightCommands(deps.insight), ...exportCommands(deps.export), ...(deps.staging ? stagingCommands(deps.staging) : [])]) (table as Record<string, CommandSpec>)[spec.kind] = spec;
+  for (const spec of [
+    ...campaignCommands(deps.campaigns),
+    ...statusCommands(deps.status),
+    ...insightCommands(deps.insight),
+    ...exportCommands(deps.export),
+    ...(deps.staging ? stagingCommands(deps.staging) : []),
+    ...(deps.nudges ? nudgeCommands(deps.nudges) : []),
+  ])
+    (table as Record<string, CommandSpec>)[spec.kind] = spec;
   if (deps.demo) {
     const demo = deps.demo;
     const spec: CommandSpec<'demo_role'> = {
@@ -49,5 +60,5 @@ export function buildCommandTable(deps: CommandDeps): CommandTable {
 
 export function buildCardActions(deps: CommandDeps): CardActionSpec[] {
   // Built even without deps (the verb test lists them): handlers only touch their deps when pressed.
-  return [...campaignCardActions(deps.campaigns), ...insightCardActions(deps.insight), ...exportCardActions(deps.export), ...stagingCardActions(deps.staging as StagingCommandDeps)];
+  return [...campaignCardActions(deps.campaigns), ...insightCardActions(deps.insight), ...exportCardActions(deps.export), ...stagingCardActions(deps.staging as StagingCommandDeps), ...nudgeCardActions(deps.nudges)];
 }

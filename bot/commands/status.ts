@@ -7,7 +7,7 @@ import { lookupUser, type UserLookupDeps } from '../../services/helpdesk/user-lo
 import type { Clock } from '../../services/ports/clock.js';
 import type { Directory } from '../../services/ports/directory.js';
 import type { Store } from '../../services/ports/store.js';
-import { buildStatus, STATE_LABELS, type StatusTarget } from '../../services/status/status-service.js';
+import { buildStatus, deliveryLine, FAILURE_LABELS, STATE_LABELS, type StatusTarget } from '../../services/status/status-service.js';
 import type { SyncCoordinator } from '../../services/sync/sync-coordinator.js';
 import type { SyncProgress, SyncSummary } from '../../services/sync/sync-engine.js';
 import type { CommandSpec, Reply } from '../command-router.js';
@@ -74,9 +74,11 @@ export function statusCommands(d: StatusCommandDeps): CommandSpec[] {
           .map((k) => ({ label: `${k.kind}${k.provider ? ` · ${k.provider}` : ''}`, value: String(k.count) })),
         findings: c.findings.map((f) => ({ text: `Passkey policy: ${f.message}`, color: f.severity === 'blocking' ? 'Attention' : 'Warning' })),
         staging: staging.get(c.cohort.id) ?? [],
+        reminders: deliveryLine(c.delivery),
       }));
+      const deliveryFailures = report.delivery.failures.map((f) => ({ label: FAILURE_LABELS[f.code] ?? f.code, value: `${f.count}: ${f.reason}` }));
       const more = report.cohorts.length > MAX_COHORTS_ON_CARD ? `\n\n${report.cohorts.length - MAX_COHORTS_ON_CARD} more cohorts: ask \`status <campaign>\` or \`status <cohort>\`.` : '';
-      return { cards: [expandTemplate('status', { title: report.title, syncLine, cohorts })], ...(more ? { text: more.trim() } : {}) };
+      return { cards: [expandTemplate('status', { title: report.title, syncLine, deliveryLine: deliveryLine(report.delivery, 'Messages to people'), deliveryFailures, cohorts })], ...(more ? { text: more.trim() } : {}) };
     },
   };
 

@@ -30,6 +30,7 @@ export const FEATURES = {
   'time-zones': "read people's time zone from their mailbox settings",
   'readiness-devices': "read people's registered devices (readiness)",
   'manager-escalation': "look up people's managers (reminder escalation)",
+  'delivery-check': "check after a crash whether a reminder reached someone (read the bot's own 1:1 chat back)",
 } as const;
 
 export type Feature = keyof typeof FEATURES;
@@ -351,6 +352,34 @@ export const GRAPH_PERMISSIONS: readonly GraphPermission[] = [
     broaderAlternatives: ['MailboxSettings.ReadWrite'],
     withoutIt: 'Reminder times use the user\'s usage location, then the campaign\'s time zone; people may be reminded outside their own working hours.',
     source: 'MGDC v1.0 api/user-get-mailboxsettings.md',
+  },
+  {
+    name: 'Chat.Read.All',
+    level: 'optional',
+    features: ['delivery-check'],
+    operations: [
+      { method: 'GET', path: '/chats/{id}/messages', feature: 'delivery-check' },
+      { method: 'GET', path: '/chats/{id}/messages/{id}', feature: 'delivery-check' },
+      { method: 'GET', path: '/users/{id}/chats/{id}/messages', feature: 'delivery-check' },
+      { method: 'GET', path: '/users/{id}/chats/{id}/messages/{id}', feature: 'delivery-check' },
+    ],
+    leastPrivilege:
+      'Teams has no idempotent send, so a reminder whose send was in flight when the bot crashed may or may not have landed. With this permission ' +
+      'the bot reads the last messages of that one 1:1 chat back (the outbox key is embedded in every card) before sending again: exactly once. ' +
+      'It reads only chats between the bot and a person it was sending to, and only after a crash or an ambiguous 502/504, but the permission ' +
+      'itself reaches every chat in the tenant, which is why it is optional.',
+    broaderAlternatives: ['Chat.ReadWrite.All'],
+    withoutIt:
+      'After a crash in the middle of a send, the bot cannot check whether the reminder reached the person and sends it again: at least once ' +
+      'instead of exactly once. `status` counts these as "possible duplicates after a crash".',
+    unconfirmed:
+      'The current "List messages in a chat" page names the resource-specific ChatMessage.Read.Chat as least privileged (its generated ' +
+      'permissions include lists Chat.Read.All first), and Chat.Read.WhereInstalled exists for chats where the app is installed; whether either ' +
+      'covers a bot\'s personal-scope 1:1 chat is not documented (one RSC page lists chat RSC for group chats and meetings only). Listing chat ' +
+      'messages with application permissions is a Teams protected API: request access at aka.ms/teamsgraph/requestaccess.',
+    source:
+      'MGDC v1.0 api/chat-list-messages.md, includes/permissions/chat-list-messages-permissions.md, beta api/chatmessage-get.md ' +
+      '("message in a 1:1 chat between a user and a bot"), concepts/teams-protected-apis.md',
   },
   {
     name: 'Device.Read.All',

@@ -9,6 +9,7 @@
 import type { AuditLog } from './audit.js';
 import type { Campaigns, CohortMembers, Cohorts, DirectoryUsers, Snapshots, SyncRuns } from './campaign-store.js';
 import type { Approvals, DriftAlerts, Exemptions, GuardStates, PolicySnapshots } from './staging-store.js';
+import type { NudgeStore } from './nudge-store.js';
 
 // ---------------------------------------------------------------------------------------------
 // SQL executor: the escape hatch for repositories implemented inside services/store/.
@@ -143,6 +144,8 @@ export interface Repositories {
   policySnapshots: PolicySnapshots;
   driftAlerts: DriftAlerts;
   guardStates: GuardStates;
+  /** The nudge outbox, reminder state and recipients (issue 4). */
+  nudges: NudgeStore;
 }
 
 export interface Store extends Repositories {

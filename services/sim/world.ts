@@ -4,7 +4,8 @@ import type { Clock, Random } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { ChannelEmulator } from './channel/index.js';
 import type { TenantFile } from './tenant/model.js';
-import { SimTenant } from './tenant/sim-tenant.js';
+import { SimTenant, type SimChatMessage, type SimChatSource } from './tenant/sim-tenant.js';
+import type { RecordedActivity } from './channel/index.js';
 
 /**
  * The Microsoft side of the world for the demo, the end-to-end tests and the benchmark: a simulated
@@ -64,6 +65,8 @@ export async function startSimWorld(o: SimWorldOptions): Promise<SimWorld> {
     random: o.random,
     logger: o.logger,
     port: o.simPort ?? 0,
+    // Graph reads a bot's 1:1 chat from what Teams holds: the emulator's record of that conversation.
+    chatMessages: (chatId) => chatSource(chatId),
     onAppInstalled: (e) => {
       // Teams sends the bot its conversationUpdate/installationUpdate once the install lands.
       const user = sim.state.findUser(e.userId);
@@ -88,6 +91,34 @@ export async function startSimWorld(o: SimWorldOptions): Promise<SimWorld> {
     isAppInstalled: (aadObjectId) => sim.state.installationsOf(aadObjectId.toLowerCase()).some((i) => teamsAppIds.has(i.teamsAppId)),
   });
   const ch = channel;
+  const byExternalId = new Map(o.tenant.teamsAppCatalog.map((a) => [a.externalId.toLowerCase(), a]));
+  function chatSource(chatId: string): SimChatSource | null {
+    const m = /^19:([0-9a-f-]{36})_(.+)@unq\.gbl\.spaces$/i.exec(chatId);
+    if (!m) return null;
+    const userId = m[1]!.toLowerCase();
+    const app = byExternalId.get(m[2]!.toLowerCase());
+    const user = sim.state.findUser(userId);
+    if (!app || !user || !sim.state.installationsOf(user.id).some((i) => i.teamsAppId === app.id)) return null;
+    const emulated = ch.findUser(user.id);
+    const activities = emulated ? ch.conversation(emulated.personalConversationId) : [];
+    return { userId: user.id, messages: activities.filter((a) => a.type === 'message').map((a) => toChatMessage(a, user.displayName)) };
+  }
+  function toChatMessage(a: RecordedActivity, userName: string): SimChatMessage {
+    // Teams adds a text/html copy of a user's message to the Bot Framework activity; in Graph that is the body.
+    const attachments = Array.isArray(a.activity.attachments)
+      ? a.activity.attachments.filter((x) => x.contentType !== 'text/html').map((x) => ({ contentType: x.contentType, content: x.content ?? null }))
+      : [];
+    return {
+      id: a.id,
+      from: a.from === 'bot' ? { kind: 'bot', appId: o.botAppId, displayName: 'Passkey Rollout' } : { kind: 'user', userId: a.aadObjectId ?? '', displayName: userName },
+      createdMs: a.at,
+      modifiedMs: a.updatedAt ?? a.at,
+      deletedMs: a.deleted ? (a.updatedAt ?? a.at) : null,
+      text: a.text ?? null,
+      summary: typeof a.activity.summary === 'string' ? a.activity.summary : null,
+      attachments,
+    };
+  }
   return {
     sim,
     channel: ch,

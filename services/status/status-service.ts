@@ -1,6 +1,7 @@
 import type { ProfileFinding } from '../compliance/profile-consistency.js';
 import { EXCLUDED_FROM_READINESS } from '../compliance/evaluate.js';
 import type { Campaign, Cohort, KindProviderCount, StateCount, SyncRun } from '../ports/campaign-store.js';
+import type { DeliveryCounts } from '../ports/nudge-store.js';
 import type { Store } from '../ports/store.js';
 import { PROFILE_FINDINGS_KEY } from '../sync/sync-engine.js';
 
@@ -20,11 +21,15 @@ export interface CohortStatus {
   states: StateCount[];
   kinds: KindProviderCount[];
   findings: ProfileFinding[];
+  /** Reminder delivery for this cohort (issue 4.9). */
+  delivery: DeliveryCounts;
 }
 
 export interface StatusReport {
   title: string;
   cohorts: CohortStatus[];
+  /** Reminder delivery for the whole target (help requests included). */
+  delivery: DeliveryCounts;
   lastSync: SyncRun | null;
   runningSync: SyncRun | null;
 }
@@ -40,16 +45,20 @@ export async function buildStatus(store: Store, target: StatusTarget): Promise<S
   for (const cohort of cohorts) {
     const campaign = campaigns.get(cohort.campaignId);
     if (!campaign) continue;
-    const [states, kinds] = await Promise.all([store.members.countsByState([cohort.id]), store.members.countsByKindProvider([cohort.id])]);
+    const [states, kinds, delivery] = await Promise.all([store.members.countsByState([cohort.id]), store.members.countsByKindProvider([cohort.id]), store.nudges.outbox.deliveryCounts({ cohortId: cohort.id })]);
     const total = states.reduce((a, s) => a + s.count, 0);
     const excluded = states.filter((s) => (EXCLUDED_FROM_READINESS as string[]).includes(s.state)).reduce((a, s) => a + s.count, 0);
     const compliant = states.find((s) => s.state === 'compliant')?.count ?? 0;
     const counted = total - excluded;
-    out.push({ cohort, campaign, total, counted, compliant, readyPct: counted === 0 ? 0 : Math.floor((compliant / counted) * 1000) / 10, states, kinds, findings: findings[cohort.id] ?? [] });
+    out.push({ cohort, campaign, total, counted, compliant, readyPct: counted === 0 ? 0 : Math.floor((compliant / counted) * 1000) / 10, states, kinds, findings: findings[cohort.id] ?? [], delivery });
   }
   const title = target.kind === 'cohort' ? `Cohort ${target.cohort.name}` : target.kind === 'campaign' ? `Campaign ${target.campaign.name}` : 'All campaigns';
-  const [lastSync, running] = await Promise.all([store.syncRuns.latest({ status: 'done' }), store.syncRuns.running()]);
-  return { title, cohorts: out, lastSync, runningSync: running.at(-1) ?? null };
+  const [lastSync, running, delivery] = await Promise.all([
+    store.syncRuns.latest({ status: 'done' }),
+    store.syncRuns.running(),
+    store.nudges.outbox.deliveryCounts(target.kind === 'cohort' ? { cohortId: target.cohort.id } : target.kind === 'campaign' ? { campaignId: target.campaign.id } : {}),
+  ]);
+  return { title, cohorts: out, lastSync, runningSync: running.at(-1) ?? null, delivery };
 }
 
 /** Words for each state, as admins read them. */
@@ -63,3 +72,26 @@ export const STATE_LABELS: Record<string, string> = {
   account_disabled: 'disabled account (excluded)',
   pending_detail: 'checking passkey details',
 };
+
+/** Words for permanent delivery failures, as admins read them. */
+export const FAILURE_LABELS: Record<string, string> = {
+  app_blocked: 'app blocked by policy',
+  user_disabled: 'user disabled',
+  user_not_found: 'user gone',
+  not_reachable: 'no chat opened',
+  refused: 'refused by Teams',
+  gave_up: 'gave up after retries',
+  channel_gone: 'helpdesk channel gone',
+};
+
+/** One line of reminder delivery counts (empty when nothing was ever planned). */
+export function deliveryLine(d: DeliveryCounts, label = 'Reminders'): string {
+  const total = d.planned + d.sending + d.sent + d.failed;
+  if (total === 0) return '';
+  const parts = [`${d.sent} sent`];
+  if (d.planned > 0) parts.push(`${d.planned} planned${d.waiting > 0 ? ` (${d.waiting} waiting to retry)` : ''}`);
+  if (d.sending > 0) parts.push(`${d.sending} being sent`);
+  parts.push(`${d.failed} failed`);
+  if (d.possibleDuplicates > 0) parts.push(`${d.possibleDuplicates} re-sent after a crash without the chat check (possible duplicates)`);
+  return `${label}: ${parts.join(' · ')}.`;
+}

@@ -6,6 +6,7 @@ import { SqlCampaigns, SqlCohorts } from './campaigns.js';
 import { SqlConversationRefs } from './conversation-refs.js';
 import { SqlCohortMembers, SqlDirectoryUsers, SqlSnapshots, SqlSyncRuns } from './members.js';
 import { SqlLeases } from './leases.js';
+import { sqlNudgeStore } from './nudges.js';
 import { migrate, type Migration } from './migrate.js';
 import { openDriver } from './open-driver.js';
 import { SqlSettings } from './settings.js';
@@ -34,6 +35,7 @@ export function bindRepositories(db: SqlExecutor): Repositories {
     policySnapshots: new SqlPolicySnapshots(db),
     driftAlerts: new SqlDriftAlerts(db),
     guardStates: new SqlGuardStates(db),
+    nudges: sqlNudgeStore(db),
   };
 }
 

@@ -14,6 +14,7 @@ import {
 import { markdownTable } from '../../scripts/graph-permissions.js';
 import { Router } from '../../services/sim/tenant/route-kit.js';
 import { registerAuthMethodRoutes } from '../../services/sim/tenant/routes/auth-methods.js';
+import { registerChatRoutes } from '../../services/sim/tenant/routes/chats.js';
 import { registerConditionalAccessRoutes } from '../../services/sim/tenant/routes/conditional-access.js';
 import { registerDirectoryRoleRoutes } from '../../services/sim/tenant/routes/directory-roles.js';
 import { registerGroupRoutes } from '../../services/sim/tenant/routes/groups.js';
@@ -203,6 +204,7 @@ describe('every Graph call the product makes has a permission entry', () => {
       registerConditionalAccessRoutes,
       registerMethodPolicyRoutes,
       registerTeamsRoutes,
+      registerChatRoutes,
     ]) {
       register(recorder);
     }

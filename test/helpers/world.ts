@@ -53,6 +53,8 @@ export interface TestWorldOptions {
   authenticated?: boolean;
   /** Extra start options for the bot (hooks such as the stage listener). */
   bot?: Pick<StartBotOptions, 'stageListener' | 'warningCounts' | 'userNotifier'>;
+  /** Reminder planning/sending tuning for the bot. */
+  nudges?: StartBotOptions['nudges'];
 }
 
 /** The bot, a simulated tenant and a channel emulator, in this process, on ephemeral ports. */
@@ -99,6 +101,7 @@ export async function startTestWorld(o: TestWorldOptions = {}): Promise<TestWorl
     onTurnError: (e) => turnErrors.push(e),
     credentialsFactory: o.authenticated ? new StaticCredentialsFactory(TEST_BOT_APP_ID) : undefined,
     ...(o.bot ?? {}),
+    nudges: o.nudges,
   });
   world.setBotEndpoint(`${bot.url}/api/messages`);
 

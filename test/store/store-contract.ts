@@ -20,6 +20,7 @@ import {
 import { silentLogger } from '../../services/system/logger.js';
 import { describeAuditLog, describeCampaignRepositories } from './campaign-contract.js';
 import { describeStagingRepositories } from './staging-contract.js';
+import { describeNudgeRepositories } from './nudge-contract.js';
 
 const T0 = new Date(Date.UTC(2026, 0, 5, 9, 0, 0));
 const at = (ms: number) => new Date(T0.getTime() + ms);
@@ -53,6 +54,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
     describeCampaignRepositories(() => store);
     describeAuditLog(() => store);
     describeStagingRepositories(() => store);
+    describeNudgeRepositories(() => store);
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();

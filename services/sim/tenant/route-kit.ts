@@ -5,6 +5,7 @@ import { badRequest, type GraphVersion, type SimRequest, type SimResponse } from
 import { decodeToken, encodeToken, type ODataQuery } from './odata-query.js';
 import type { SignInEngine } from './sign-in-engine.js';
 import type { TenantState } from './tenant-state.js';
+import type { SimChatSource } from './routes/chats.js';
 
 /** What a route handler sees. */
 export interface RouteContext {
@@ -26,6 +27,10 @@ export interface RouteContext {
 export interface RouteHooks {
   /** Called (after the response) when a Teams app was installed for a user. */
   appInstalled(e: { userId: string; teamsAppId: string; externalId: string; installationId: string; chatId: string }): void;
+  /** The messages of a chat, as the Teams service recorded them (null: no such chat). */
+  chatMessages?(chatId: string): SimChatSource | null;
+  /** Whether the caller was granted a permission that reads chat messages (false: 403). */
+  chatReadGranted?(): boolean;
 }
 
 export type Handler = (ctx: RouteContext) => SimResponse | Promise<SimResponse>;

@@ -15,6 +15,7 @@ import { hashString } from './hash.js';
 import type { GraphConditionalAccessPolicy, GraphFido2Configuration, GraphFido2Method, TenantFile } from './model.js';
 import { Router } from './route-kit.js';
 import { registerAuthMethodRoutes } from './routes/auth-methods.js';
+import { registerChatRoutes, type SimChatSource } from './routes/chats.js';
 import { registerConditionalAccessRoutes } from './routes/conditional-access.js';
 import { registerDirectoryAuditRoutes } from './routes/directory-audits.js';
 import { registerDirectoryRoleRoutes } from './routes/directory-roles.js';
@@ -37,6 +38,7 @@ export type { MethodActor, PasskeyRegistration } from './tenant-state.js';
 export type { AuditApp } from './audit-log.js';
 export { TenantState } from './tenant-state.js';
 export { chatIdFor } from './routes/teams.js';
+export type { SimChatMessage, SimChatSource } from './routes/chats.js';
 
 export interface AppInstalledEvent {
   userId: string;
@@ -69,6 +71,11 @@ export interface SimTenantOptions {
   logger?: Logger;
   /** Fired after a Teams app install succeeds (as Teams then sends the bot a conversationUpdate). */
   onAppInstalled?: (e: AppInstalledEvent) => void;
+  /**
+   * The messages of a chat (`GET /chats/{id}/messages`), from whoever plays Teams (the channel
+   * emulator, wired in services/sim/world.ts); null when there is no such chat.
+   */
+  chatMessages?: (chatId: string) => SimChatSource | null;
   /** Return `$batch` responses in a shuffled (deterministic) order, as Graph may. Default false. */
   shuffleBatchResponses?: boolean;
   /**
@@ -91,6 +98,8 @@ export class SimTenant {
   private readonly faults: FaultInjector;
   private countersValue: SimCounters = emptyCounters();
   private shuffle: boolean;
+  /** Whether the bot's app was granted a chat-message read permission (tests withhold it). */
+  chatReadGranted = true;
   private readonly service: GraphService;
   private readonly logger: Logger;
 
@@ -135,6 +144,7 @@ export class SimTenant {
     registerDirectoryAuditRoutes(router);
     registerOrganizationRoutes(router);
     registerTeamsRoutes(router);
+    registerChatRoutes(router);
     const meter = new BudgetMeter(opts.budgets);
     const faults = new FaultInjector(opts.random ?? new SeededRandom(1));
 
@@ -164,6 +174,8 @@ export class SimTenant {
             }
           });
         },
+        chatMessages: (chatId) => opts.chatMessages?.(chatId) ?? null,
+        chatReadGranted: () => self?.chatReadGranted ?? true,
       },
       baseUrl: () => baseUrl,
       beforeRequest: (target) => self?.runInterceptors(target),
@@ -231,6 +243,11 @@ export class SimTenant {
       this.interceptors = this.interceptors.filter((x) => x !== i);
       i.fn();
     }
+  }
+
+  /** Grants or withholds the chat-message read permission (Chat.Read.All): withheld, the chat routes answer 403. */
+  setChatReadGranted(granted: boolean): void {
+    this.chatReadGranted = granted;
   }
 
   // ---- changes made outside the bot -----------------------------------------------------------
@@ -359,6 +376,9 @@ export class SimTenant {
           return reply(204);
         case 'POST /faults/next':
           this.failNext(body as FailNextRule);
+          return reply(204);
+        case 'POST /chat-read':
+          this.setChatReadGranted(b.granted !== false);
           return reply(204);
         case 'POST /batch-order':
           this.setShuffleBatchResponses(b.shuffle === true);

@@ -1,0 +1,26 @@
+/**
+ * The bot in a separate process for the crash tests: the real composition root (bot/main.ts) with
+ * the scheduler on, configured by the environment the test gives it (simulated tenant, channel
+ * emulator, DATA_DIR or DATABASE_URL). Prints "READY <url>" once it listens; the test kills it with
+ * SIGKILL at random points and starts another.
+ *
+ *   NUDGE_GRACE_MS          how long an interrupted send may still be in flight (default 1000)
+ *   NUDGE_CONCURRENCY       sends in flight at once (default 8)
+ *   TEST_DATABASE_SCHEMA    PostgreSQL schema to work in (with DATABASE_URL)
+ */
+import { startBot } from '../../../bot/main.js';
+
+const grace = Number(process.env.NUDGE_GRACE_MS ?? 1000);
+const bot = await startBot({
+  env: process.env,
+  databaseSchema: process.env.TEST_DATABASE_SCHEMA || undefined,
+  nudges: { planEveryMs: 1_000, sendEveryMs: 200, sender: { inDoubtGraceMs: grace, leaseTtlMs: 2_000, claimTtlMs: 5_000, concurrency: Number(process.env.NUDGE_CONCURRENCY ?? 8), batchSize: 500 } },
+  scheduler: { tickMs: 200, leaseTtlMs: 2_000 },
+});
+process.stdout.write(`READY ${bot.url}\n`);
+const stop = async () => {
+  await bot.close();
+  process.exit(0);
+};
+process.once('SIGTERM', () => void stop());
+process.once('SIGINT', () => void stop());
