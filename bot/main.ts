@@ -27,6 +27,7 @@ import { GraphUserAuth } from '../services/graph/graph-user-auth.js';
 import { GraphDevices } from '../services/graph/graph-devices.js';
 import { ReadinessService } from '../services/insight/readiness-service.js';
 import { takeSnapshots } from '../services/insight/snapshots.js';
+import { refreshImpact } from '../services/insight/impact-job.js';
 import { exemptionsForNudges, memberFacts, OutboxWarningCounts } from '../services/nudges/staging-adapters.js';
 import { handleFileConsent } from './commands/export.js';
 import { Scheduler } from '../services/scheduler/scheduler.js';
@@ -86,7 +87,7 @@ export interface RunningBot {
   graph: GraphGateway;
   logger: Logger;
   /** Runs one background job now, whether or not this replica holds the scheduler lease (tests, ops). */
-  runJob(name: StagingJob): Promise<unknown>;
+  runJob(name: JobName): Promise<unknown>;
   /** Resolves when the stage moves started in the background so far have finished. */
   settled(): Promise<void>;
   /** Reminders: planning, commands, card buttons, staging hooks. */
@@ -98,6 +99,8 @@ export interface RunningBot {
 }
 
 export type StagingJob = 'staging.drift' | 'staging.guard' | 'staging.expiry';
+/** Background jobs a test or an operator can run now, whoever holds the scheduler lease. */
+export type JobName = StagingJob | 'snapshots.daily' | 'impact.refresh';
 
 /** How often the staging jobs run on the scheduler's replica. */
 const STAGING_JOB_MINUTES: Record<StagingJob, number> = { 'staging.drift': 15, 'staging.guard': 5, 'staging.expiry': 5 };
@@ -234,6 +237,10 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   const drift = new DriftWatch({ store, gateway: policyGateway, policies, admins, clock, random, logger: stagingLog });
   const guard = new EnforcementGuard({ store, signIns: policyGateway, staging, admins, clock, logger: stagingLog });
   const exemptions = new ExemptionService({ store, directory, groups: policyGateway, policies, notifier: o.userNotifier ?? new ConversationUserNotifier(() => notifier, store.conversations), clock, random, logger: stagingLog });
+  const insightJobs = {
+    'snapshots.daily': () => takeSnapshots(store, clock),
+    'impact.refresh': () => refreshImpact(store, policyGateway, clock),
+  };
   const stagingJobs: Record<StagingJob, () => Promise<unknown>> = {
     'staging.drift': () => drift.runOnce(),
     'staging.guard': () => guard.runOnce(),
@@ -307,7 +314,8 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     scheduler.start([
       { name: 'sync.full', everyMs: config.scheduler.fullSyncEveryHours * 3600_000, run: runSync('full') },
       { name: 'sync.incremental', everyMs: config.scheduler.incrementalSyncEveryMinutes * 60_000, run: runSync('incremental') },
-      { name: 'snapshots.daily', everyMs: 3600_000, run: async () => void (await takeSnapshots(store, clock)) },
+      { name: 'snapshots.daily', everyMs: 3600_000, run: async () => void (await insightJobs['snapshots.daily']()) },
+      { name: 'impact.refresh', everyMs: 3600_000, run: async () => void (await insightJobs['impact.refresh']()) },
       ...(Object.keys(stagingJobs) as StagingJob[]).map((name) => ({ name, everyMs: STAGING_JOB_MINUTES[name] * 60_000, run: async () => void (await stagingJobs[name]()) })),
       { name: 'nudges.plan', everyMs: o.nudges?.planEveryMs ?? 300_000, run: async () => void (await nudges.planTick()) },
       { name: 'nudges.send', everyMs: o.nudges?.sendEveryMs ?? 2_000, run: async (signal) => void (await theSender.drain(signal)) },
@@ -343,7 +351,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     store,
     graph,
     logger,
-    runJob: (name) => stagingJobs[name](),
+    runJob: (name) => (name in insightJobs ? insightJobs[name as keyof typeof insightJobs]() : stagingJobs[name as StagingJob]()),
     settled: () => staging.settled(),
     nudges,
     sender: theSender,

@@ -80,8 +80,28 @@ export const CARD_SAMPLES: Record<string, object> = {
           { text: 'Exemptions: 2 active (next ends 2026-12-01 09:00 UTC)', color: 'Default' },
           { text: 'Enforcement approval waiting since 2026-11-23 09:00 UTC', color: 'Warning' },
         ],
+        impact: 'Report-only since 2026-11-16: 2140 sign-ins; 38 would have been blocked (9 people), 410 would have prompted for a passkey (121 people).',
+        impactApps: [
+          { label: 'Microsoft Teams', value: '21 would fail, 160 would be prompted' },
+          { label: 'Office 365 Exchange Online', value: '11 would fail, 140 would be prompted' },
+        ],
       },
     ],
+    noCohortsHint: 'No cohorts yet.',
+    donut: [
+      { legend: 'ready (right passkey)', value: 312, color: 'good' },
+      { legend: 'no passkey', value: 150, color: 'attention' },
+      { legend: 'lockout risk (only passkey in an Entra-SSO password manager)', value: 16, color: 'categoricalMarigold' },
+    ],
+    donutText: 'ready (right passkey): 312 · no passkey: 150 · lockout risk: 16',
+    kindBars: [
+      { title: 'All Staff', segments: [{ legend: 'device-bound', value: 180, color: 'categoricalBlue' }, { legend: 'synced', value: 148, color: 'categoricalTeal' }, { legend: 'no passkey', value: 150, color: 'neutral' }] },
+    ],
+    kindText: 'All Staff: device-bound 180, synced 148, no passkey 150',
+    trend: [
+      { legend: 'All Staff', values: [{ x: '2026-11-20', y: 51.2 }, { x: '2026-11-21', y: 58.9 }, { x: '2026-11-22', y: 62.4 }, { x: '2026-11-23', y: 65.2 }] },
+    ],
+    trendText: 'All Staff: 2026-11-20 51.2%, 2026-11-21 58.9%, 2026-11-22 62.4%, 2026-11-23 65.2%',
   },
   methods: {
     displayName: 'Adele Vance',

@@ -8,6 +8,8 @@ import type { Clock } from '../../services/ports/clock.js';
 import type { Directory } from '../../services/ports/directory.js';
 import type { Store } from '../../services/ports/store.js';
 import { buildStatus, deliveryLine, FAILURE_LABELS, STATE_LABELS, type StatusTarget } from '../../services/status/status-service.js';
+import { statusCharts } from '../../services/status/status-charts.js';
+import type { ImpactSummary } from '../../services/insight/impact.js';
 import type { SyncCoordinator } from '../../services/sync/sync-coordinator.js';
 import type { SyncProgress, SyncSummary } from '../../services/sync/sync-engine.js';
 import type { CommandSpec, Reply } from '../command-router.js';
@@ -75,10 +77,26 @@ export function statusCommands(d: StatusCommandDeps): CommandSpec[] {
         findings: c.findings.map((f) => ({ text: `Passkey policy: ${f.message}`, color: f.severity === 'blocking' ? 'Attention' : 'Warning' })),
         staging: staging.get(c.cohort.id) ?? [],
         reminders: deliveryLine(c.delivery),
+        impact: impactLine(c.impact),
+        impactApps: (c.impact?.byApp ?? []).filter((a) => a.failures + a.interruptions > 0).slice(0, 5).map((a) => ({ label: a.key, value: `${a.failures} would fail, ${a.interruptions} would be prompted` })),
       }));
+      const charts = statusCharts(report.cohorts, STATE_LABELS, MAX_COHORTS_ON_CARD);
       const deliveryFailures = report.delivery.failures.map((f) => ({ label: FAILURE_LABELS[f.code] ?? f.code, value: `${f.count}: ${f.reason}` }));
       const more = report.cohorts.length > MAX_COHORTS_ON_CARD ? `\n\n${report.cohorts.length - MAX_COHORTS_ON_CARD} more cohorts: ask \`status <campaign>\` or \`status <cohort>\`.` : '';
-      return { cards: [expandTemplate('status', { title: report.title, syncLine, deliveryLine: deliveryLine(report.delivery, 'Messages to people'), deliveryFailures, cohorts })], ...(more ? { text: more.trim() } : {}) };
+      return {
+        cards: [
+          expandTemplate('status', {
+            title: report.title,
+            syncLine,
+            deliveryLine: deliveryLine(report.delivery, 'Messages to people'),
+            deliveryFailures,
+            cohorts,
+            noCohortsHint: 'No cohorts yet: `cohort add <group> to <campaign> as <tier0|tier1|workforce>`.',
+            ...charts,
+          }),
+        ],
+        ...(more ? { text: more.trim() } : {}),
+      };
     },
   };
 
@@ -223,4 +241,12 @@ async function stagingLines(store: Store, cohortId: string, campaignId: string):
   const guard = await store.guardStates.get(cohortId);
   if (guard) out.push({ text: `Guard: ${guard.blocked} of ${guard.signIns} sign-ins blocked in the last check (${fmtTime(guard.checkedAt)})${guard.trippedAt ? ' — tripped, rolled back' : ''}`, color: guard.trippedAt ? 'Attention' : 'Default' });
   return out;
+}
+
+/** One line of report-only evidence for the status card (from the last stored summary). */
+function impactLine(i: ImpactSummary | null): string {
+  if (!i) return '';
+  const since = i.from.slice(0, 10);
+  if (i.signIns === 0) return `Report-only since ${since}: no sign-ins of members evaluated yet (as of ${i.computedAt.slice(0, 16).replace('T', ' ')} UTC).`;
+  return `Report-only since ${since}: ${i.signIns} sign-ins; ${i.failures} would have been blocked (${i.failedUsers} people), ${i.interruptions} would have prompted for a passkey (${i.interruptedUsers} people).`;
 }

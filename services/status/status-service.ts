@@ -4,6 +4,12 @@ import type { Campaign, Cohort, KindProviderCount, StateCount, SyncRun } from '.
 import type { DeliveryCounts } from '../ports/nudge-store.js';
 import type { Store } from '../ports/store.js';
 import { PROFILE_FINDINGS_KEY } from '../sync/sync-engine.js';
+import type { CohortSnapshot } from '../ports/campaign-store.js';
+import type { ImpactSummary } from '../insight/impact.js';
+import { IMPACT_KEY } from '../insight/impact-job.js';
+
+/** Days of daily snapshots the adoption trend shows. */
+export const TREND_DAYS = 30;
 
 /**
  * Admin `status`: counts per compliance state and per passkey kind/provider, answered from the
@@ -23,6 +29,10 @@ export interface CohortStatus {
   findings: ProfileFinding[];
   /** Reminder delivery for this cohort (issue 4.9). */
   delivery: DeliveryCounts;
+  /** Report-only impact over the soak window, as last computed (issue 6.3). */
+  impact: ImpactSummary | null;
+  /** Daily snapshots, oldest first (issue 6.2). */
+  trend: CohortSnapshot[];
 }
 
 export interface StatusReport {
@@ -41,6 +51,8 @@ export async function buildStatus(store: Store, target: StatusTarget): Promise<S
   const cohorts =
     target.kind === 'cohort' ? [target.cohort] : target.kind === 'campaign' ? await store.cohorts.list(target.campaign.id) : await store.cohorts.list();
   const findings = (await store.settings.get<Record<string, ProfileFinding[]>>(PROFILE_FINDINGS_KEY)) ?? {};
+  const impacts = (await store.settings.get<Record<string, ImpactSummary>>(IMPACT_KEY)) ?? {};
+  const snapshots = cohorts.length > 0 ? await store.snapshots.recent(cohorts.map((c) => c.id), TREND_DAYS) : [];
   const out: CohortStatus[] = [];
   for (const cohort of cohorts) {
     const campaign = campaigns.get(cohort.campaignId);
@@ -50,7 +62,20 @@ export async function buildStatus(store: Store, target: StatusTarget): Promise<S
     const excluded = states.filter((s) => (EXCLUDED_FROM_READINESS as string[]).includes(s.state)).reduce((a, s) => a + s.count, 0);
     const compliant = states.find((s) => s.state === 'compliant')?.count ?? 0;
     const counted = total - excluded;
-    out.push({ cohort, campaign, total, counted, compliant, readyPct: counted === 0 ? 0 : Math.floor((compliant / counted) * 1000) / 10, states, kinds, findings: findings[cohort.id] ?? [], delivery });
+    out.push({
+      cohort,
+      campaign,
+      total,
+      counted,
+      compliant,
+      readyPct: counted === 0 ? 0 : Math.floor((compliant / counted) * 1000) / 10,
+      states,
+      kinds,
+      findings: findings[cohort.id] ?? [],
+      delivery,
+      impact: impacts[cohort.id] ?? null,
+      trend: snapshots.filter((x) => x.cohortId === cohort.id),
+    });
   }
   const title = target.kind === 'cohort' ? `Cohort ${target.cohort.name}` : target.kind === 'campaign' ? `Campaign ${target.campaign.name}` : 'All campaigns';
   const [lastSync, running, delivery] = await Promise.all([
