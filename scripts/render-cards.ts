@@ -56,6 +56,8 @@ body { margin: 0; background: #F5F5F5; font-family: 'Segoe UI', 'Noto Sans', 'De
 #frame { width: 520px; margin: 16px; background: #fff; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,.2); overflow: hidden; }
 .ac-pushButton { background: #fff; border: 1px solid #D1D1D1; border-radius: 4px; padding: 5px 12px; font-weight: 600; color: #242424; font-family: inherit; }
 .ac-input { font-family: inherit; font-size: 14px; padding: 5px 8px; border: 1px solid #D1D1D1; border-radius: 4px; }
+.ac-actionSet { flex-wrap: wrap !important; row-gap: 8px; }
+.ac-actionSet > .ac-pushButton { flex: 0 0 auto !important; }
 code { font-family: Consolas, 'DejaVu Sans Mono', monospace; background: #F0F0F0; padding: 0 3px; border-radius: 3px; }
 </style><script>${renderer}</script></head><body><div id="frame"></div><script>
 function md(text) {
