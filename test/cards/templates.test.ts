@@ -12,6 +12,11 @@ describe('card templates', () => {
     expect(templates.filter((t) => !(t in CARD_SAMPLES))).toEqual([]);
   });
 
+  it('every template has its rendered picture in docs/cards (npm run cards:render)', async () => {
+    const { existsSync } = await import('node:fs');
+    expect(templates.filter((t) => !existsSync(new URL(`../../docs/cards/${t}.png`, import.meta.url)))).toEqual([]);
+  });
+
   it.each(templates)('%s renders schema-valid, fully bound, under the size limit, with known verbs', (name) => {
     const card = expandTemplate(name, CARD_SAMPLES[name]!);
     expect(cardProblems(card)).toEqual([]);
