@@ -20,7 +20,7 @@ import { startSimWorld, type SimWorld } from '../services/sim/world.js';
 import { SystemClock } from '../services/system/clock.js';
 import { createLogger } from '../services/system/logger.js';
 import type { DemoControls } from './commands/index.js';
-import { ConfigurationError, startBot, type RunningBot } from './main.js';
+import { runUntilStopped, startBot, type RunningBot } from './main.js';
 
 /** The app id the playground and the channel emulator address; the demo bot runs unauthenticated. */
 export const DEMO_BOT_APP_ID = '00000000-0000-4000-8000-0000000b0701';
@@ -218,25 +218,6 @@ function freePort(preferred: number): Promise<number> {
   });
 }
 
-async function runFromCommandLine(): Promise<void> {
-  try {
-    const demo = await startDemo({ env: process.env });
-    const stop = async () => {
-      await demo.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  } catch (e) {
-    if (e instanceof ConfigurationError) {
-      console.error(e.message);
-      process.exit(2);
-    }
-    console.error(e);
-    process.exit(1);
-  }
-}
-
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  void runFromCommandLine();
+  void runUntilStopped(() => startDemo({ env: process.env }));
 }

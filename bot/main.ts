@@ -368,11 +368,15 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   };
 }
 
-async function runFromCommandLine(): Promise<void> {
+/**
+ * Runs an entry point until Ctrl+C / SIGTERM: a configuration error prints every problem and exits
+ * with code 2 (no stack trace); anything else exits with 1.
+ */
+export async function runUntilStopped(start: () => Promise<{ close(): Promise<void> }>): Promise<void> {
   try {
-    const bot = await startBot({ env: process.env });
+    const running = await start();
     const stop = async () => {
-      await bot.close();
+      await running.close();
       process.exit(0);
     };
     process.once('SIGINT', stop);
@@ -388,5 +392,5 @@ async function runFromCommandLine(): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  void runFromCommandLine();
+  void runUntilStopped(() => startBot({ env: process.env }));
 }
