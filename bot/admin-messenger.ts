@@ -81,7 +81,7 @@ export class TeamsAdminMessenger implements AdminMessenger {
 }
 
 /**
- * FOR WIRING (issue 4): tells one person something in their existing 1:1 chat with the bot. People
+ * Tells one person something in their existing 1:1 chat with the bot. People
  * who never talked to the bot cannot be reached this way (first contact needs the nudge outbox's
  * install-and-create-conversation path); the caller records `notified: false` in the audit log.
  */

@@ -70,6 +70,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const demo: DemoControls | null = world ? demoControls(world, clock) : null;
   const bot = await startBot({ env: { ...env, DATA_DIR: dataDir }, clock, logger, demo });
   world?.setBotEndpoint(`${bot.url}/api/messages`);
+  // The second admin has the app, so enforcement approvals reach their (emulated) Teams chat.
+  if (world) {
+    await world.userInstallsApp(DEMO_ACCOUNTS.admin2.id).catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'demo: could not install the app for the second admin'));
+  }
 
   let playground: ChildProcess | null = null;
   let playgroundUrl: string | null = null;
@@ -96,7 +100,8 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   if (playgroundUrl) {
     say('');
     say(`Chat with it: open ${playgroundUrl} (Microsoft 365 Agents Playground), you are ${DEMO_ACCOUNTS.user.upnPrefix}@${tenant!.tenant.domain}.`);
-    say('Try: help · whoami · demo role admin · whoami · demo role helpdesk · demo role user');
+    say('Try: help · whoami · demo role admin · campaign create · cohort add Passkey Pilot to <campaign> as workforce · status · plan Passkey Pilot · advance Passkey Pilot');
+    say('Enforcement needs a second admin: `demo second-admin approve` makes the simulated one (Demo Conditional Access Admin) answer the approval card in their chat.');
   } else if (world) {
     say('');
     say('The Agents Playground is off (PLAYGROUND=off). Start it with `npm run playground` in another terminal.');
@@ -139,6 +144,22 @@ function demoControls(world: SimWorld, clock: SystemClock): DemoControls {
       world.sim.setDirectoryRoles(aadObjectId, ROLES[role]);
       const names = role === 'user' ? 'no admin roles' : role === 'helpdesk' ? 'Authentication Administrator' : 'Security Administrator and Authentication Administrator';
       return `In the simulated tenant you now hold ${names}. Say \`whoami\` to see what the bot reads from Entra.`;
+    },
+    async secondAdmin(decision) {
+      const id = DEMO_ACCOUNTS.admin2.id;
+      const card = world.channel
+        .messagesFor(id, { from: 'bot' })
+        .filter((m) => JSON.stringify(m.activity).includes('approval.approve'))
+        .at(-1);
+      if (!card) return 'The second admin has no approval card waiting: ask for one with `advance <cohort>` from report-only first.';
+      const u = world.sim.state.requireUser(id);
+      const who = world.channel.user({ aadObjectId: id, name: u.displayName, userPrincipalName: u.userPrincipalName });
+      const r = await world.channel.pressCardButton(who, card, { verb: decision === 'approve' ? 'approval.approve' : 'approval.reject' }, { strict: false });
+      const value = (r.body as { value?: unknown } | undefined)?.value;
+      // The answer is the card updated in place; its second line says what happened (approved, refused and why).
+      const body = (value as { body?: { text?: unknown }[] } | undefined)?.body;
+      const said = typeof value === 'string' ? value : typeof body?.[1]?.text === 'string' ? body[1].text : `the bot answered with HTTP ${r.status}`;
+      return `${u.displayName} pressed ${decision === 'approve' ? 'Approve' : 'Reject'} in their chat. The bot answered them: ${said}`;
     },
   };
 }

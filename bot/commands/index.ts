@@ -14,6 +14,8 @@ import { whoamiCommand } from './whoami.js';
 export interface DemoControls {
   /** Gives the acting user a directory role set in the simulated tenant, so roles still come from "Entra". */
   setRole(aadObjectId: string, role: 'user' | 'helpdesk' | 'admin'): Promise<string>;
+  /** The simulated second admin presses Approve/Reject on the newest approval card in their own chat. */
+  secondAdmin(decision: 'approve' | 'reject'): Promise<string>;
 }
 
 export interface CommandDeps {
@@ -54,6 +56,14 @@ export function buildCommandTable(deps: CommandDeps): CommandTable {
       handler: async (command, ctx): Promise<Reply> => ({ text: await demo.setRole(ctx.actor.aadObjectId, command.role) }),
     };
     table.demo_role = spec;
+    const second: CommandSpec<'demo_second_admin'> = {
+      kind: 'demo_second_admin',
+      role: 'user',
+      section: 'Demo',
+      summary: 'Demo only: the simulated second admin (Demo Conditional Access Admin) answers the newest enforcement approval in their own Teams chat.',
+      handler: async (command): Promise<Reply> => ({ text: await demo.secondAdmin(command.decision) }),
+    };
+    table.demo_second_admin = second;
   }
   return table;
 }

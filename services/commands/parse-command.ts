@@ -37,7 +37,8 @@ export type Command =
   | { kind: 'export'; cohort: string }
   | { kind: 'audit'; cohort: string | null; count: number | null }
   | { kind: 'audit_verify' }
-  | { kind: 'demo_role'; role: 'user' | 'helpdesk' | 'admin' };
+  | { kind: 'demo_role'; role: 'user' | 'helpdesk' | 'admin' }
+  | { kind: 'demo_second_admin'; decision: 'approve' | 'reject' };
 
 export type CommandKind = Command['kind'];
 
@@ -88,6 +89,7 @@ export const USAGE: Record<CommandKind, string> = {
   audit: 'audit [<cohort>] [<n>]',
   audit_verify: 'audit verify',
   demo_role: 'demo role <user|helpdesk|admin>',
+  demo_second_admin: 'demo second-admin <approve|reject>',
 };
 
 /** Longest command text accepted; anything longer is refused before parsing. */
@@ -384,6 +386,12 @@ function parseAudit(rest: string): ParseResult {
 }
 
 function parseDemo(rest: string): ParseResult {
+  const second = /^second-admin(?:\s+(\S+))?$/i.exec(rest);
+  if (second) {
+    const d = (second[1] ?? '').toLowerCase();
+    if (d !== 'approve' && d !== 'reject') return missing('demo_second_admin', 'approve or reject');
+    return ok({ kind: 'demo_second_admin', decision: d });
+  }
   const m = /^role\s+(\S+)$/i.exec(rest);
   if (!m) return missing('demo_role', 'which role: user, helpdesk or admin');
   const role = m[1]!.toLowerCase();

@@ -41,6 +41,30 @@ describe('demo', () => {
     await world.channel.sendMessage(me, 'demo role user');
   });
 
+  it('plays the second admin: with no approval waiting it says so, and it answers a real approval card in their chat', async () => {
+    const world = demo.world!;
+    const me = world.channel.user({ aadObjectId: DEMO_ACCOUNTS.user.id, name: 'Demo User' });
+    const say = async (t: string) => replyText((await world.channel.sendMessage(me, t)).replies.at(-1)!);
+    expect(await say('demo second-admin approve')).toMatch(/no approval card waiting/);
+    expect(await say('demo second-admin')).toMatch(/approve or reject/);
+    await say('demo role admin');
+    await say('campaign create Demo Rollout threshold 0');
+    await say('cohort add Passkey Pilot to Demo Rollout as workforce');
+    await say('breakglass add Emergency Access Accounts to Demo Rollout');
+    expect(await say('advance Passkey Pilot')).toMatch(/planned → nudging/);
+    expect(await say('advance Passkey Pilot')).toMatch(/now report-only/);
+    expect(await say('advance Passkey Pilot because demo')).toMatch(/Approval needed/);
+    // Four-eyes: the requester cannot approve (tested in staging); the simulated second admin does it in their own chat.
+    expect(await say('demo second-admin approve')).toMatch(/Demo Conditional Access Admin pressed Approve.*Approved by Demo Conditional Access Admin/);
+    let status = '';
+    for (let i = 0; i < 50 && !/· enforced/.test(status); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = await say('status Passkey Pilot');
+    }
+    expect(status).toMatch(/Passkey Pilot\*\* · Demo Rollout · workforce · enforced/);
+    await say('demo role user');
+  });
+
   it('is ready: database and simulated Graph reachable', async () => {
     const res = await fetch(`${demo.bot.url}/readyz`);
     expect(res.status).toBe(200);

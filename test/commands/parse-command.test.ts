@@ -57,6 +57,8 @@ const cases: [string, Command][] = [
   ['audit 5', { kind: 'audit', cohort: null, count: 5 }],
   ['audit verify', { kind: 'audit_verify' }],
   ['demo role admin', { kind: 'demo_role', role: 'admin' }],
+  ['demo second-admin approve', { kind: 'demo_second_admin', decision: 'approve' }],
+  ['demo second-admin Reject', { kind: 'demo_second_admin', decision: 'reject' }],
   ['  /help  ', { kind: 'help', topic: null }],
   ['whoami\u00a0', { kind: 'whoami' }],
 ];
@@ -90,6 +92,7 @@ describe('parseCommand', () => {
     ['advance Sales because', 'missing_argument', /reason/],
     ['whoami please', 'bad_argument', /takes nothing after it/],
     ['audit Sales 999', 'bad_argument', /1 to 200/],
+    ['demo second-admin maybe', 'missing_argument', /approve or reject/],
     ['x'.repeat(3000), 'too_long', /too long/],
   ];
   it.each(errors)('refuses %j with %s', (text, code, message) => {
