@@ -185,6 +185,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
       store,
       clock,
       onCohortAdded,
+      onRulesChanged: (campaignId) => void sync.startOrQueue({ kind: 'full', campaignId }),
     },
     status: {
       store,

@@ -16,10 +16,13 @@ export interface CampaignCommandDeps {
   clock: Clock;
   /** Starts a background membership + registration sync for a new cohort (null when none runs here). */
   onCohortAdded?: (cohort: Cohort, actor: CommandContext) => void;
+  /** Starts a sync of one campaign after a rule that decides compliance changed (AAGUID lists). */
+  onRulesChanged?: (campaignId: string) => void;
   /** Policy staging: adopting existing policies, and excluding new break-glass entries from them. */
   policies?: {
     adoptPolicy(campaignName: string, role: 'report-only' | 'enforced', policyId: string, actor: { id: string; name: string }): Promise<Outcome<string>>;
     applyExclusions(campaignId: string, actor: { id: string; name: string }): Promise<string>;
+    setAllowList(campaignName: string, value: string, actor: { id: string; name: string }, canChangeCa: boolean): Promise<Outcome<string>>;
   };
 }
 
@@ -160,13 +163,26 @@ export function campaignCommands(d: CampaignCommandDeps): CommandSpec[] {
         const a = await d.policies.adoptPolicy(cmd.name, cmd.key === 'report-only-policy' ? 'report-only' : 'enforced', cmd.value, { id: ctx.actor.aadObjectId, name: ctx.actor.name });
         return { text: a.ok ? a.value : a.message };
       }
+      const rulesChange = cmd.key === 'aaguid-allow' || cmd.key === 'aaguid-block';
+      const resync = async (name: string): Promise<string> => {
+        if (!rulesChange || !d.onRulesChanged) return '';
+        const c = await d.store.campaigns.findByName(name);
+        if (!c) return '';
+        d.onRulesChanged(c.id);
+        return ' Members are being checked against it again now; `status` shows the result when that sync ends.';
+      };
+      if (cmd.key === 'aaguid-allow' && d.policies) {
+        const a = await d.policies.setAllowList(cmd.name, cmd.value, { id: ctx.actor.aadObjectId, name: ctx.actor.name }, mayChangeConditionalAccess(ctx.access));
+        if (!a.ok) return { text: a.message };
+        return { text: `${a.value}${await resync(cmd.name)}` };
+      }
       const r = await d.campaigns.setCampaignSetting(cmd.name, cmd.key, cmd.value, ctx.actor.aadObjectId, {
         conversationId: ctx.turn.conversationId,
         serviceUrl: ctx.turn.serviceUrl,
         conversationType: ctx.turn.conversationType,
       });
       if (!r.ok) return { text: r.message };
-      return { text: `${r.value.campaign.name}: ${r.value.said}` };
+      return { text: `${r.value.campaign.name}: ${r.value.said}${await resync(r.value.campaign.name)}` };
     },
   };
 

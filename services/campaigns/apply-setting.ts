@@ -40,6 +40,16 @@ function isIanaZone(z: string): boolean {
   }
 }
 
+function allowListSaid(campaign: Campaign, n: number): string {
+  if (campaign.strengthKind === 'passkeys-only') {
+    // The campaign's own strength carries the list in Entra, for everyone its policies include.
+    return n ? `Every cohort of this campaign accepts only these ${n} passkey models now (the campaign's passkey-only strength carries the list).` : 'Every cohort of this campaign accepts any passkey model again.';
+  }
+  return n
+    ? `Tier0 cohorts count only these ${n} passkey models as ready now. This is the bot's own check: the built-in strength cannot be limited to models, so Entra still accepts any passkey it allows.`
+    : 'Tier0 cohorts count any attested device-bound passkey as ready now.';
+}
+
 export function applySetting(campaign: Campaign, key: string, value: string, ctx: SettingContext): SettingResult {
   const settings: Record<string, unknown> = { ...campaign.settings };
   const put = (k: keyof CampaignSettings, v: unknown, said: string): SettingResult => {
@@ -68,7 +78,7 @@ export function applySetting(campaign: Campaign, key: string, value: string, ctx
       if (list.length > 100) return bad('At most 100 AAGUIDs.');
       const unique = [...new Set(list)];
       return key === 'aaguid-allow'
-        ? { ok: true, campaign: { ...campaign, aaguidAllow: unique }, said: unique.length ? `Tier0 cohorts accept only these ${unique.length} passkey models now.` : 'Tier0 cohorts accept any attested device-bound passkey now.' }
+        ? { ok: true, campaign: { ...campaign, aaguidAllow: unique }, said: allowListSaid(campaign, unique.length) }
         : { ok: true, campaign: { ...campaign, aaguidBlock: unique }, said: unique.length ? `These ${unique.length} passkey models are refused in every cohort now.` : 'No passkey model is blocked now.' };
     }
     case 'cadence': {

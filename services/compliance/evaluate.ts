@@ -27,8 +27,14 @@ export function isCompliant(state: ComplianceState): boolean {
 }
 
 export interface CampaignRules {
-  /** AAGUIDs allowed for tier0 (empty = any attested device-bound key). */
+  /** AAGUIDs allowed for tier0 (empty = any attested device-bound key); for every tier when `allowListEveryTier`. */
   aaguidAllow: string[];
+  /**
+   * The allow list binds every cohort, not only tier0: true when the campaign's own passkey-only
+   * strength carries it in Entra (its fido2 combination configuration), because Entra then refuses
+   * other models for everyone the policies include, whatever their tier.
+   */
+  allowListEveryTier?: boolean;
   /** AAGUIDs refused in every tier. */
   aaguidBlock: string[];
   /** The campaign's strength lets Windows Hello for Business satisfy it (the built-in phishing-resistant one does; passkeys-only does not). */
@@ -80,6 +86,7 @@ export function needsFido2Detail(e: MemberEvidence, rules: CampaignRules): boole
   }
   if (e.tier === 'tier0') return true; // attestation and the AAGUID allow list need detail
   if (rules.aaguidBlock.length > 0) return true;
+  if (rules.allowListEveryTier && rules.aaguidAllow.length > 0) return true; // the model decides, in every tier
   const knownDeviceBound = passkeys.some((p) => p.kind === 'device-bound');
   if (knownDeviceBound) return false;
   // tier1 needs the kind when the report does not tell it; workforce needs the provider of a synced
@@ -110,11 +117,14 @@ export function evaluateCompliance(e: MemberEvidence, rules: CampaignRules): Com
   const blocked = new Set(rules.aaguidBlock.map((a) => a.toLowerCase()));
   const allowed = new Set(rules.aaguidAllow.map((a) => a.toLowerCase()));
   const notBlocked = (p: PasskeyView) => p.aaguid === null || !blocked.has(p.aaguid);
+  const listBinds = allowed.size > 0 && (e.tier === 'tier0' || rules.allowListEveryTier === true);
+  const onList = (p: PasskeyView) => p.aaguid !== null && allowed.has(p.aaguid);
   const qualifies = (p: PasskeyView): boolean => {
     if (!notBlocked(p)) return false;
+    if (listBinds && !onList(p)) return false;
     switch (e.tier) {
       case 'tier0':
-        return p.kind === 'device-bound' && p.attestation === 'attested' && (allowed.size === 0 || (p.aaguid !== null && allowed.has(p.aaguid)));
+        return p.kind === 'device-bound' && p.attestation === 'attested';
       case 'tier1':
         return p.kind === 'device-bound';
       case 'workforce':
@@ -128,7 +138,9 @@ export function evaluateCompliance(e: MemberEvidence, rules: CampaignRules): Com
       return { ...base, qualifying, state: 'pending_detail', reason: `The report does not tell whether these passkeys satisfy ${e.tier}; their details are being read.`, advice: '' };
     }
     const blockedOnes = passkeys.filter((p) => !notBlocked(p));
-    const outsideAllow = e.tier === 'tier0' && allowed.size > 0 && passkeys.some((p) => p.kind === 'device-bound' && p.attestation === 'attested' && (p.aaguid === null || !allowed.has(p.aaguid)));
+    // Passkeys of the right kind that only the model list refuses.
+    const rightKind = (p: PasskeyView) => (e.tier === 'tier0' ? p.kind === 'device-bound' && p.attestation === 'attested' : e.tier === 'tier1' ? p.kind === 'device-bound' : true);
+    const outsideAllow = listBinds && passkeys.some((p) => notBlocked(p) && rightKind(p) && !onList(p));
     if (blockedOnes.length > 0 || outsideAllow) {
       const names = [...new Set((blockedOnes.length > 0 ? blockedOnes : passkeys).map((p) => p.provider))].join(', ');
       return { ...base, qualifying, state: 'aaguid_not_allowed', reason: `Passkey model not allowed by this campaign (${names}).`, advice: `Register ${TIER_NEEDS[e.tier]} of an allowed model.` };

@@ -6,6 +6,8 @@ import { readRegistrationReport, type PasskeyView } from './passkeys.js';
 export function rulesOf(campaign: Campaign): CampaignRules {
   return {
     aaguidAllow: campaign.aaguidAllow,
+    // A passkeys-only campaign's own strength carries the list in Entra, so it binds every cohort.
+    allowListEveryTier: campaign.strengthKind === 'passkeys-only',
     aaguidBlock: campaign.aaguidBlock,
     // The built-in Phishing-resistant MFA strength allows windowsHelloForBusiness; passkeys-only does not.
     windowsHelloForBusinessCounts: campaign.strengthKind === 'phishing-resistant',

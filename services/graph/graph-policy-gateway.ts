@@ -157,6 +157,20 @@ export class GraphPolicyGateway implements PolicyGateway, GroupWriter, SignInLog
     return { requestId: r.requestId };
   }
 
+  async updateFido2Restriction(strengthId: string, configId: string, aaguids: string[]): Promise<GraphWrite> {
+    // PATCH of a combination configuration (MGDC v1.0 authenticationcombinationconfiguration-update.md).
+    const r = await this.graph.patch(`/identity/conditionalAccess/authenticationStrength/policies/${encodeURIComponent(strengthId)}/combinationConfigurations/${encodeURIComponent(configId)}`, {
+      '@odata.type': '#microsoft.graph.fido2CombinationConfiguration',
+      allowedAAGUIDs: aaguids,
+    });
+    return { requestId: r.requestId };
+  }
+
+  async removeFido2Restriction(strengthId: string, configId: string): Promise<GraphWrite> {
+    const r = await this.graph.delete(`/identity/conditionalAccess/authenticationStrength/policies/${encodeURIComponent(strengthId)}/combinationConfigurations/${encodeURIComponent(configId)}`);
+    return { requestId: r.requestId };
+  }
+
   passkeyPolicy(_priority: CallPriority = 'background'): Promise<PasskeyPolicy | null> {
     return this.passkeys.passkeyPolicy();
   }

@@ -62,6 +62,10 @@ export interface PolicyGateway {
   createStrength(body: { displayName: string; description: string; allowedCombinations: string[] }): Promise<GraphWrite & { strength: AuthStrength }>;
   /** Restricts `fido2` in a custom strength to these AAGUIDs (combinationConfigurations). */
   restrictFido2(strengthId: string, aaguids: string[]): Promise<GraphWrite>;
+  /** Replaces the AAGUIDs of an existing fido2 combination configuration. */
+  updateFido2Restriction(strengthId: string, configId: string, aaguids: string[]): Promise<GraphWrite>;
+  /** Removes a fido2 combination configuration: the strength accepts any passkey again. */
+  removeFido2Restriction(strengthId: string, configId: string): Promise<GraphWrite>;
   passkeyPolicy(priority?: CallPriority): Promise<PasskeyPolicy | null>;
 }
 

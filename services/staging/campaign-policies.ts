@@ -110,6 +110,37 @@ export class CampaignPolicies {
     return saved;
   }
 
+  /**
+   * Makes the campaign's own passkey-only strength carry the campaign's AAGUID allow list: adds,
+   * replaces or removes its fido2 combination configuration, audits the change and re-takes the
+   * strength snapshot so drift watch does not call the bot's own write drift. Does nothing for the
+   * built-in strength (it cannot be limited to models) or when the strength already matches.
+   */
+  async syncAllowList(campaign: Campaign, actor: string): Promise<{ outcome: 'unchanged' | 'written' | 'not-applicable'; before: string[]; after: string[] }> {
+    const want = [...new Set(campaign.aaguidAllow.map((a) => a.toLowerCase()))].sort();
+    if (campaign.strengthKind !== 'passkeys-only' || !campaign.strengthId) return { outcome: 'not-applicable', before: [], after: want };
+    const strength = await this.d.gateway.getStrength(campaign.strengthId);
+    if (!strength) throw new Error(`the campaign's authentication strength ${campaign.strengthId} is not in Entra any more`);
+    const configs = strength.combinationConfigurations.filter((x) => x.appliesToCombinations.includes('fido2'));
+    const have = [...new Set(configs.flatMap((x) => x.allowedAAGUIDs))].sort();
+    if (configs.length <= 1 && JSON.stringify(have) === JSON.stringify(want)) return { outcome: 'unchanged', before: have, after: want };
+    let requestId: string | null = null;
+    if (want.length === 0) {
+      for (const c of configs) requestId = (await this.d.gateway.removeFido2Restriction(strength.id, c.id)).requestId;
+    } else if (configs.length === 0) {
+      requestId = (await this.d.gateway.restrictFido2(strength.id, want)).requestId;
+    } else {
+      requestId = (await this.d.gateway.updateFido2Restriction(strength.id, configs[0]!.id, want)).requestId;
+      for (const c of configs.slice(1)) await this.d.gateway.removeFido2Restriction(strength.id, c.id);
+    }
+    const after = (await this.d.gateway.getStrength(strength.id)) ?? strength;
+    await this.d.store.transaction(async (repos) => {
+      await repos.audit.append({ at: this.d.clock.now(), actor, action: 'strength.restrict', campaignId: campaign.id, subject: strength.id, before: strengthSnapshot(strength), after: strengthSnapshot(after), graphRequestId: requestId, details: { allowedAAGUIDs: want } });
+      await this.putSnapshot(repos, campaign, 'strength', after.id, strengthSnapshot(after), after.modifiedDateTime, actor, 'allow list changed by the bot');
+    });
+    return { outcome: 'written', before: have, after: want };
+  }
+
   /** The exemptions group, created when missing, and excluded from the policies that exist. */
   async ensureExemptionsGroupFor(campaign: Campaign, actor: string): Promise<Campaign> {
     if (campaign.exemptionsGroupId) return campaign;

@@ -14,6 +14,8 @@ import { applyUsersIntent, exemptionsGroupName, policyDisplayName, type UsersInt
 import { PolicyBusy, PolicyGone } from './policy-writer.js';
 import { backMove, forwardMove, STAGE_EFFECT, type PolicyRole, type StageMove } from './stages.js';
 
+const AAGUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export interface StagingActor {
   /** aadObjectId, or `system:<job>`. */
   id: string;
@@ -483,6 +485,10 @@ export class StagingService {
           campaign = s.campaign;
           setup.push(...s.changes);
         }
+        // The strength carries the campaign's allow list before anyone more is put under it.
+        if (move.addTo && (await this.d.policies.syncAllowList(campaign, actor.id)).outcome === 'written') {
+          setup.push({ kind: 'restrict-strength', target: campaign.strengthId ?? '', note: `allow list ${campaign.aaguidAllow.length} AAGUID(s)` });
+        }
         if (move.addTo) {
           const r = await this.d.policies.write(campaign, move.addTo, { users: { include: [cohort.groupId], excludeGroups: campaign.exemptionsGroupId ? [campaign.exemptionsGroupId] : [] } }, actor.id, 'policy.include', { move: `${move.from}→${move.to}`, group: cohort.groupId }, cohort);
           written.push({ role: move.addTo, policyId: policyIdOf(campaign, move.addTo)!, outcome: r.outcome, requestId: r.requestId, concurrentEdits: r.concurrentEdits });
@@ -549,6 +555,61 @@ export class StagingService {
       const r = await this.d.policies.adopt(found.value, role, policyId.trim().toLowerCase(), actor.id);
       if (!r.ok) return r;
       return { ok: true as const, value: `"${r.value.policy.displayName}" is now the ${role} policy of "${found.value.name}"${r.value.added ? '; I added the break-glass and exemptions exclusions it lacked' : ''}.` };
+    });
+  }
+
+  /**
+   * `campaign set <campaign> aaguid-allow …`. On a passkeys-only campaign whose strength exists the
+   * list is what Entra enforces for everyone in its policies, so the change is written to the
+   * strength as well — and a narrower list is refused while a cohort is enforced: it would block
+   * members with other models at once. Roll back to report-only first, and the report-only evidence
+   * shows who the narrower list would stop. Other campaigns just save the setting.
+   */
+  async setAllowList(campaignName: string, value: string, actor: StagingActor, canChangeCa: boolean): Promise<Outcome<string>> {
+    const found = await this.d.campaigns.findCampaign(campaignName);
+    if (!found.ok) return found;
+    const campaign = found.value;
+    const carried = campaign.strengthKind === 'passkeys-only' && campaign.strengthId !== null;
+    if (!carried) {
+      const r = await this.d.campaigns.setCampaignSetting(campaignName, 'aaguid-allow', value, actor.id, null);
+      return r.ok ? { ok: true, value: `${r.value.campaign.name}: ${r.value.said}` } : r;
+    }
+    if (!canChangeCa) {
+      return fail('ca_role_needed', `"${campaign.name}" has its own passkey-only authentication strength in Entra, and the allow list is written into it: a Security Administrator or Conditional Access Administrator must make this change. Nothing was changed.`);
+    }
+    return this.underLease(campaign.id, async () => {
+      const current = (await this.d.store.campaigns.get(campaign.id)) ?? campaign;
+      const before = new Set(current.aaguidAllow.map((a) => a.toLowerCase()));
+      const next = value.toLowerCase() === 'none' ? [] : value.split(/[,\s]+/).filter(Boolean).map((a) => a.toLowerCase());
+      if (next.some((a) => !AAGUID.test(a)) || next.length > 100) {
+        // Not a list we would write: the setting's own validation answers, and nothing changes.
+        const r = await this.d.campaigns.setCampaignSetting(campaign.name, 'aaguid-allow', value, actor.id, null);
+        return r.ok ? { ok: true as const, value: `${r.value.campaign.name}: ${r.value.said}` } : r;
+      }
+      const narrower = next.length > 0 && (before.size === 0 || [...before].some((a) => !next.includes(a)));
+      const enforced = (await this.d.store.cohorts.list(campaign.id)).filter((c) => c.stage === 'enforced');
+      if (narrower && enforced.length > 0) {
+        const names = enforced.map((c) => c.name).join(', ');
+        return fail(
+          'allow_list_narrows_enforced',
+          `"${campaign.name}" enforces its strength for ${names}: a narrower list of passkey models would block, at once, members whose passkeys are not on it. Roll ${enforced.length === 1 ? 'that cohort' : 'those cohorts'} back to report-only first (\`rollback <cohort>\`): the report-only evidence then shows who the new list would stop. Adding models or clearing the list (none) is always allowed. Nothing was changed.`,
+        );
+      }
+      const saved = await this.d.campaigns.setCampaignSetting(campaign.name, 'aaguid-allow', value, actor.id, null);
+      if (!saved.ok) return saved;
+      try {
+        const w = await this.d.policies.syncAllowList(saved.value.campaign, actor.id);
+        const inEntra = w.outcome === 'written' ? ` I wrote it into the campaign's authentication strength in Entra${w.after.length === 0 ? ' (no model restriction now)' : ''}.` : ' The authentication strength in Entra already had this list.';
+        return { ok: true as const, value: `${saved.value.campaign.name}: ${saved.value.said}${inEntra}` };
+      } catch (e) {
+        const why = describe(e);
+        this.d.logger.warn({ campaignId: campaign.id, err: why }, 'allow list not written to the strength');
+        await this.d.store.audit.append({ at: this.d.clock.now(), actor: actor.id, action: 'strength.restrict_failed', campaignId: campaign.id, subject: campaign.strengthId, details: { error: why, allowedAAGUIDs: next } });
+        return {
+          ok: true as const,
+          value: `${saved.value.campaign.name}: ${saved.value.said} But writing it into the campaign's authentication strength in Entra failed (${why}): Entra still accepts the previous models. Say the same command again to retry; the next move of a cohort into a policy also writes it first.`,
+        };
+      }
     });
   }
 

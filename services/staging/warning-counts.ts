@@ -3,7 +3,7 @@ import type { WarningCounts } from '../ports/staging-hooks.js';
 import type { Store } from '../ports/store.js';
 
 /**
- * FOR WIRING: the default answer while the reminder outbox (issue 4) is not connected — "nobody
+ * The answer where no reminder outbox runs (staging used on its own, e.g. in unit tests): "nobody
  * was warned yet". Every active member who is not compliant (break-glass and disabled accounts left
  * out) is listed as not warned, so the warnings gate fails unless they are exempted, `min-warnings`
  * is 0, or an admin overrides with a reason. bot/main.ts replaces it with the nudge service's count.

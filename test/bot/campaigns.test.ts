@@ -75,7 +75,7 @@ describe('campaign commands', () => {
 
 describe('campaign settings', () => {
   it('campaign set changes one setting, validated, audited', async () => {
-    expect(await say('admin', 'campaign set Passkeys 2027 aaguid-allow 2FC0579F-8113-47EA-B116-BB5A8DB9202A, cb69481e-8ff7-4039-93ec-0a2729a154a8')).toMatch(/accept only these 2 passkey models/);
+    expect(await say('admin', 'campaign set Passkeys 2027 aaguid-allow 2FC0579F-8113-47EA-B116-BB5A8DB9202A, cb69481e-8ff7-4039-93ec-0a2729a154a8')).toMatch(/Tier0 cohorts count only these 2 passkey models as ready now\. This is the bot's own check/);
     expect(await say('admin', 'campaign set Passkeys 2027 cadence 3,14,7')).toMatch(/14, 7, 3 days before/);
     expect(await say('admin', 'campaign set Passkeys 2027 hours 8-16')).toMatch(/between 8:00 and 16:00/);
     expect(await say('admin', 'campaign set Passkeys 2027 timezone Mars/Olympus')).toMatch(/not a time zone name/);

@@ -166,6 +166,54 @@ describe('a passkeys-only campaign and adopted policies', () => {
     expect(await auditActions(w)).toContain('strength.create');
   });
 
+  it('changing the allow list later rewrites the strength in Entra, refuses narrowing while enforced, and resyncs members', async () => {
+    const yubi = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
+    const feitian = '12ded745-4bed-47d4-abaa-e713f51d6393';
+    const c = (await w.bot.store.campaigns.findByName('Keys'))!;
+    const aaguids = () => (w.world.sim.state.currentStrength(c.strengthId!)!.combinationConfigurations ?? []).flatMap((x) => x.allowedAAGUIDs).sort();
+    const runsBefore = (await w.bot.store.syncRuns.latest({ status: 'done' }))!.id;
+
+    // Adding a model: written into the strength every cohort's policy uses.
+    const wider = await say(w, 'admin', `campaign set Keys aaguid-allow ${yubi}, ${feitian}`);
+    expect(wider.text).toMatch(/Every cohort of this campaign accepts only these 2 passkey models now[\s\S]*I wrote it into the campaign's authentication strength in Entra/);
+    expect(wider.text).toMatch(/checked against it again now/);
+    expect(aaguids()).toEqual([feitian, yubi].sort());
+    await waitForSyncs(w);
+    expect((await w.bot.store.syncRuns.latest({ status: 'done' }))!.id).not.toBe(runsBefore);
+
+    // Bad input answers specifically and changes nothing, here or in Entra.
+    expect((await say(w, 'admin', 'campaign set Keys aaguid-allow not-a-guid')).text).toMatch(/These are not AAGUIDs: not-a-guid/);
+    expect(aaguids()).toEqual([feitian, yubi].sort());
+
+    // A bot admin whose Entra roles cannot change Conditional Access cannot change a list Entra enforces.
+    const apa = w.tenant.users.find((u) => u.accountEnabled && u.userType === 'Member' && u.truth.persona === 'security-key' && !u.id.startsWith('de300000'))!;
+    w.world.sim.setDirectoryRoles(apa.id, [ROLE_TEMPLATE_IDS.authenticationPolicyAdministrator]);
+    expect((await say(w, apa.id, `campaign set Keys aaguid-allow ${yubi}`)).text).toMatch(/Security Administrator or Conditional Access Administrator must make this change\. Nothing was changed/);
+    expect((await w.bot.store.campaigns.findByName('Keys'))!.aaguidAllow.sort()).toEqual([feitian, yubi].sort());
+
+    // While a cohort is enforced, a narrower list would lock people out at once: refused.
+    const wave = (await w.bot.store.cohorts.findByName('Keys Wave'))!;
+    expect(await w.bot.store.cohorts.update({ ...wave, stage: 'enforced' }, wave.version)).toBe(true);
+    const refused = await say(w, 'admin', `campaign set Keys aaguid-allow ${yubi}`);
+    expect(refused.text).toMatch(/enforces its strength for Keys Wave[\s\S]*Roll that cohort back to report-only first[\s\S]*Nothing was changed/);
+    expect(aaguids()).toEqual([feitian, yubi].sort());
+    expect((await w.bot.store.campaigns.findByName('Keys'))!.aaguidAllow.sort()).toEqual([feitian, yubi].sort());
+    // Clearing the list only widens: allowed even then.
+    expect((await say(w, 'admin', 'campaign set Keys aaguid-allow none')).text).toMatch(/accepts any passkey model again[\s\S]*no model restriction now/);
+    expect(aaguids()).toEqual([]);
+    const now = (await w.bot.store.cohorts.findByName('Keys Wave'))!;
+    expect(await w.bot.store.cohorts.update({ ...now, stage: 'report-only' }, now.version)).toBe(true);
+
+    // Report-only: narrowing is allowed and written back.
+    expect((await say(w, 'admin', `campaign set Keys aaguid-allow ${yubi}`)).text).toMatch(/only these 1 passkey models now[\s\S]*I wrote it into the campaign's authentication strength/);
+    expect(aaguids()).toEqual([yubi]);
+    const actions = await auditActions(w);
+    expect(actions.filter((a) => a === 'strength.restrict')).toHaveLength(3);
+    await waitForSyncs(w);
+    // The bot's own writes are not drift.
+    expect(((await w.bot.runJob('staging.drift')) as { opened: number }).opened).toBe(0);
+  });
+
   it('adopts an existing policy only after checking its shape, and adds the exclusions it lacks', async () => {
     await say(w, 'admin', 'campaign create Adopt');
     await say(w, 'admin', `breakglass add ${GROUP_NAMES.breakGlass} to Adopt`);

@@ -48,6 +48,13 @@ describe('evaluateCompliance', () => {
     ['tier0, attested YubiKey', ev('tier0', ['passKeyDeviceBound'], [key(KNOWN_AAGUIDS.yubiKey5Nfc, 'deviceBound')]), RULES, 'compliant'],
     ['tier0, unattested device-bound key', ev('tier0', ['passKeyDeviceBound'], [key(KNOWN_AAGUIDS.yubiKey5Nfc, 'deviceBound', 'notAttested')]), RULES, 'wrong_kind'],
     ['tier0, key outside the allow list', ev('tier0', ['passKeyDeviceBound'], [key(KNOWN_AAGUIDS.feitianBioPass, 'deviceBound')]), { ...RULES, aaguidAllow: [KNOWN_AAGUIDS.yubiKey5Nfc] }, 'aaguid_not_allowed'],
+    // The list is a tier0 rule under the built-in strength, which Entra cannot limit to models...
+    ['workforce, synced passkey, allow list on a built-in strength', ev('workforce', ['passKeySynced'], [key(KNOWN_AAGUIDS.googlePasswordManager, 'synced')]), { ...RULES, aaguidAllow: [KNOWN_AAGUIDS.yubiKey5Nfc] }, 'compliant'],
+    // ...but a passkeys-only strength carries it in Entra, which then refuses other models for every cohort.
+    ['workforce, synced passkey, allow list carried by the strength', ev('workforce', ['passKeySynced'], [key(KNOWN_AAGUIDS.googlePasswordManager, 'synced')]), { ...RULES, aaguidAllow: [KNOWN_AAGUIDS.yubiKey5Nfc], allowListEveryTier: true }, 'aaguid_not_allowed'],
+    ['workforce, listed key, allow list carried by the strength', ev('workforce', ['passKeyDeviceBound'], [key(KNOWN_AAGUIDS.yubiKey5Nfc, 'deviceBound')]), { ...RULES, aaguidAllow: [KNOWN_AAGUIDS.yubiKey5Nfc], allowListEveryTier: true }, 'compliant'],
+    ['tier1, synced only, allow list carried by the strength (wrong kind first)', ev('tier1', ['passKeySynced'], [key(KNOWN_AAGUIDS.googlePasswordManager, 'synced')]), { ...RULES, aaguidAllow: [KNOWN_AAGUIDS.yubiKey5Nfc], allowListEveryTier: true }, 'wrong_kind'],
+    ['tier1, unlisted device-bound key, allow list carried by the strength', ev('tier1', ['passKeyDeviceBound'], [key(KNOWN_AAGUIDS.feitianBioPass, 'deviceBound')]), { ...RULES, aaguidAllow: [KNOWN_AAGUIDS.yubiKey5Nfc], allowListEveryTier: true }, 'aaguid_not_allowed'],
     ['workforce, blocked AAGUID', ev('workforce', ['passKeySynced'], [key(KNOWN_AAGUIDS.keeper, 'synced')]), { ...RULES, aaguidBlock: [KNOWN_AAGUIDS.keeper] }, 'aaguid_not_allowed'],
     ['tier0 before detail is read', ev('tier0', ['passKeyDeviceBound'], null), RULES, 'pending_detail'],
     ['report hides a synced passkey (isPasswordlessCapable only)', ev('workforce', [], null, { passwordlessCapable: true }), RULES, 'pending_detail'],
@@ -76,6 +83,8 @@ describe('needsFido2Detail (the budget rule)', () => {
     ['tier1 with only synced (wrong kind either way)', ev('tier1', ['passKeySynced'], null), RULES, false],
     ['tier1 with a legacy value that hides the kind', ev('tier1', ['fido2SecurityKey'], null), RULES, true],
     ['tier0 with any passkey (attestation, allow list)', ev('tier0', ['passKeyDeviceBound'], null), RULES, true],
+    ['workforce when the strength carries an allow list (the model decides)', ev('workforce', ['passKeyDeviceBoundAuthenticator'], null), { ...RULES, aaguidAllow: ['x'], allowListEveryTier: true }, true],
+    ['workforce when the allow list is only a tier0 rule', ev('workforce', ['passKeyDeviceBoundAuthenticator'], null), { ...RULES, aaguidAllow: ['x'] }, false],
     ['any tier when a block list exists', ev('workforce', ['passKeyDeviceBound'], null), { ...RULES, aaguidBlock: ['x'] }, true],
     ['passwordless-capable without a named passkey or WHfB', ev('workforce', ['mobilePhone'], null, { passwordlessCapable: true }), RULES, true],
     ['break-glass never', ev('tier0', ['passKeyDeviceBound'], null, { isBreakGlass: true }), RULES, false],

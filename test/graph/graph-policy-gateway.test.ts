@@ -66,6 +66,11 @@ describe.each([true, false])('GraphPolicyGateway (sign-ins policy filter support
     await gw.restrictFido2(s.strength.id, ['cb69481e-8ff7-4039-93ec-0a2729a154a8']);
     expect((await gw.getStrength(s.strength.id))!.combinationConfigurations).toEqual([expect.objectContaining({ appliesToCombinations: ['fido2'], allowedAAGUIDs: ['cb69481e-8ff7-4039-93ec-0a2729a154a8'] })]);
     expect((await gw.strengthsNamed('Passkeys only: test'))[0]!.id).toBe(s.strength.id);
+    const cfg = (await gw.getStrength(s.strength.id))!.combinationConfigurations[0]!;
+    await gw.updateFido2Restriction(s.strength.id, cfg.id, ['2fc0579f-8113-47ea-b116-bb5a8db9202a', 'cb69481e-8ff7-4039-93ec-0a2729a154a8']);
+    expect((await gw.getStrength(s.strength.id))!.combinationConfigurations[0]!.allowedAAGUIDs.sort()).toEqual(['2fc0579f-8113-47ea-b116-bb5a8db9202a', 'cb69481e-8ff7-4039-93ec-0a2729a154a8']);
+    await gw.removeFido2Restriction(s.strength.id, cfg.id);
+    expect((await gw.getStrength(s.strength.id))!.combinationConfigurations).toEqual([]);
   });
 
   it('creates the exemptions group; adding twice and removing an absent member are not errors', async () => {
