@@ -1,4 +1,4 @@
-import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
+import { ActivityTypes, CardFactory, ConfigurationBotFrameworkAuthentication, MessageFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
 import { AuthenticationConstants, type ServiceClientCredentialsFactory } from 'botframework-connector';
 import { Application, TeamsAdapter } from '@microsoft/teams-ai';
 import type { Config } from '../services/config/load-config.js';
@@ -48,6 +48,12 @@ export interface TeamsAppDeps {
 export interface TeamsBot {
   adapter: TeamsAdapter;
   app: Application;
+  /**
+   * Checks an activity's Bot Framework token the way the adapter will (same options, same keys) and
+   * throws when it is not valid. The adapter itself answers 500 for some bad tokens (a bad
+   * signature, `nbf` in the future), so the HTTP endpoint checks first and answers 401.
+   */
+  authenticate(activity: Partial<Activity>, authHeader: string): Promise<void>;
 }
 
 function adapterAuthOptions(config: Config, openIdMetadataUrl: string | null | undefined): Record<string, string | boolean> {
@@ -81,6 +87,7 @@ function adapterAuthOptions(config: Config, openIdMetadataUrl: string | null | u
  */
 export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
   const adapter = new TeamsAdapter(adapterAuthOptions(deps.config, deps.openIdMetadataUrl), deps.credentialsFactory);
+  const auth = new ConfigurationBotFrameworkAuthentication(adapterAuthOptions(deps.config, deps.openIdMetadataUrl), deps.credentialsFactory);
   const app = new Application({
     adapter,
     botAppId: deps.config.bot.id ?? '',
@@ -183,7 +190,13 @@ export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
     }
   });
 
-  return { adapter, app };
+  return {
+    adapter,
+    app,
+    async authenticate(activity, authHeader) {
+      await auth.authenticateRequest(activity as Activity, authHeader);
+    },
+  };
 }
 
 /**
