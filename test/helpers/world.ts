@@ -52,7 +52,7 @@ export interface TestWorldOptions {
   /** Sign activities and make the bot check tokens (BOT_ID set). */
   authenticated?: boolean;
   /** Extra start options for the bot (hooks such as the stage listener). */
-  bot?: Pick<StartBotOptions, 'stageListener' | 'warningCounts' | 'userNotifier'>;
+  bot?: Pick<StartBotOptions, 'stageListener' | 'warningCounts' | 'userNotifier' | 'databaseSchema'>;
   /** Reminder planning/sending tuning for the bot. */
   nudges?: StartBotOptions['nudges'];
 }
