@@ -32,12 +32,16 @@ export async function effects(w: TestWorld): Promise<Effects> {
   return { tables: out, auditEntries: audit.rows[0]!.n, graphWrites: graphWrites(w), outbound: w.world.channel.outbound().length };
 }
 
-/** Graph requests other than reads the simulated tenant has answered (a `$batch` envelope is not a write by itself). */
+/** POST actions that only read (the role check asks checkMemberGroups on every turn). */
+const READ_ONLY_POSTS = /\/(\$batch|checkMemberGroups|checkMemberObjects|getMemberGroups|getMemberObjects|getByIds)$/i;
+
+/** Graph requests other than reads the simulated tenant has answered, by route. */
+export function graphWriteRoutes(w: TestWorld): Record<string, number> {
+  return Object.fromEntries(Object.entries(w.world.sim.counters().routes).filter(([route]) => !/^GET\b/.test(route) && !READ_ONLY_POSTS.test(route)));
+}
+
 export function graphWrites(w: TestWorld): number {
-  const routes = w.world.sim.counters().routes;
-  return Object.entries(routes)
-    .filter(([route]) => !/^GET\b/.test(route) && !/\$batch/.test(route))
-    .reduce((n, [, c]) => n + c, 0);
+  return Object.values(graphWriteRoutes(w)).reduce((n, c) => n + c, 0);
 }
 
 /** The tables whose content differs between two snapshots. */
