@@ -167,7 +167,9 @@ export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
 
   app.conversationUpdate('membersAdded', async (context) => {
     const logger = turnLogger(deps.logger, context, newRef(deps.random));
-    const botAdded = (context.activity.membersAdded ?? []).some((m) => m.id === context.activity.recipient?.id);
+    // Activities come from outside: a member entry may be anything (null crashed this turn once).
+    const added: unknown[] = Array.isArray(context.activity.membersAdded) ? context.activity.membersAdded : [];
+    const botAdded = added.some((m) => typeof m === 'object' && m !== null && (m as { id?: unknown }).id === context.activity.recipient?.id);
     if (botAdded && context.activity.conversation?.conversationType === 'personal') {
       await rememberConversation(context, deps, 'installation', logger);
     }
