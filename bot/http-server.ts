@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Activity } from 'botbuilder';
 import type { Server } from 'node:http';
 import type { Logger } from '../services/ports/logger.js';
 import type { TeamsBot } from './teams-app.js';
@@ -79,6 +80,15 @@ export function createHttpApp(deps: HttpServerDeps): express.Express {
         deps.logger.info({ problem }, 'malformed activity refused');
         res.status(400).json({ error: 'invalid_activity', message: problem });
         return;
+      }
+      if (deps.requireBearer) {
+        try {
+          await deps.bot.authenticate(req.body as Partial<Activity>, req.headers.authorization ?? '');
+        } catch (e) {
+          deps.logger.info({ reason: e instanceof Error ? e.name : 'unknown' }, 'activity refused: invalid Bot Framework token');
+          res.status(401).json({ error: 'unauthorized', message: 'the Bot Framework token is not valid' });
+          return;
+        }
       }
       await deps.bot.adapter.process(req, res, (context) => deps.bot.app.run(context).then(() => undefined));
     },

@@ -1,4 +1,4 @@
-import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
+import { ActivityTypes, CardFactory, ConfigurationBotFrameworkAuthentication, MessageFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
 import { AuthenticationConstants, type ServiceClientCredentialsFactory } from 'botframework-connector';
 import { Application, TeamsAdapter } from '@microsoft/teams-ai';
 import type { Config } from '../services/config/load-config.js';
@@ -48,6 +48,12 @@ export interface TeamsAppDeps {
 export interface TeamsBot {
   adapter: TeamsAdapter;
   app: Application;
+  /**
+   * Checks an activity's Bot Framework token the way the adapter will (same options, same keys) and
+   * throws when it is not valid. The adapter itself answers 500 for some bad tokens (a bad
+   * signature, `nbf` in the future), so the HTTP endpoint checks first and answers 401.
+   */
+  authenticate(activity: Partial<Activity>, authHeader: string): Promise<void>;
 }
 
 function adapterAuthOptions(config: Config, openIdMetadataUrl: string | null | undefined): Record<string, string | boolean> {
@@ -81,6 +87,7 @@ function adapterAuthOptions(config: Config, openIdMetadataUrl: string | null | u
  */
 export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
   const adapter = new TeamsAdapter(adapterAuthOptions(deps.config, deps.openIdMetadataUrl), deps.credentialsFactory);
+  const auth = new ConfigurationBotFrameworkAuthentication(adapterAuthOptions(deps.config, deps.openIdMetadataUrl), deps.credentialsFactory);
   const app = new Application({
     adapter,
     botAppId: deps.config.bot.id ?? '',
@@ -160,7 +167,9 @@ export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
 
   app.conversationUpdate('membersAdded', async (context) => {
     const logger = turnLogger(deps.logger, context, newRef(deps.random));
-    const botAdded = (context.activity.membersAdded ?? []).some((m) => m.id === context.activity.recipient?.id);
+    // Activities come from outside: a member entry may be anything (null crashed this turn once).
+    const added: unknown[] = Array.isArray(context.activity.membersAdded) ? context.activity.membersAdded : [];
+    const botAdded = added.some((m) => typeof m === 'object' && m !== null && (m as { id?: unknown }).id === context.activity.recipient?.id);
     if (botAdded && context.activity.conversation?.conversationType === 'personal') {
       await rememberConversation(context, deps, 'installation', logger);
     }
@@ -183,7 +192,13 @@ export function createTeamsBot(deps: TeamsAppDeps): TeamsBot {
     }
   });
 
-  return { adapter, app };
+  return {
+    adapter,
+    app,
+    async authenticate(activity, authHeader) {
+      await auth.authenticateRequest(activity as Activity, authHeader);
+    },
+  };
 }
 
 /**

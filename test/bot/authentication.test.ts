@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { changedTables, effects } from '../helpers/effects.js';
 import { replyText, startTestWorld, type TestWorld } from '../helpers/world.js';
 
 /**
@@ -31,13 +32,58 @@ describe('Bot Framework authentication', () => {
     expect(replyText(r.replies[0]!)).toContain('an admin');
   });
 
-  it.each(['none', 'wrongAudience', 'expired', 'otherKey', 'wrongIssuer', 'wrongServiceUrl', 'unendorsedKey'] as const)('refuses a %s token with 401 and runs nothing', async (kind) => {
-    const before = w.world.channel.outbound().length;
+  it.each(['none', 'wrongAudience', 'expired', 'notYetValid', 'otherKey', 'forgedKid', 'wrongIssuer', 'wrongServiceUrl', 'unendorsedKey'] as const)(
+    'refuses a %s token with 401 and runs nothing',
+    async (kind) => {
+      const u = await w.user('admin');
+      const before = await effects(w);
+      const token = kind === 'none' ? null : w.world.channel.tokenFor(kind);
+      const r = await w.world.channel.sendMessage(u, 'campaign create Refused', { token });
+      expect(r.status).toBe(401);
+      expect(r.replies).toEqual([]);
+      const after = await effects(w);
+      expect(after.outbound).toBe(before.outbound);
+      expect(changedTables(before, after)).toEqual([]);
+      expect(after.auditEntries).toBe(before.auditEntries);
+      expect(await w.bot.store.campaigns.findByName('Refused')).toBeNull();
+    },
+  );
+
+  it('refuses a correctly signed token whose signature or claims were tampered with', async () => {
     const u = await w.user('admin');
-    const token = kind === 'none' ? null : w.world.channel.tokenFor(kind);
-    const r = await w.world.channel.sendMessage(u, 'whoami', { token });
-    expect(r.status).toBe(401);
-    expect(w.world.channel.outbound().length).toBe(before);
+    const valid = w.world.channel.tokenFor('valid')!;
+    const [header, payload, signature] = valid.split('.') as [string, string, string];
+    const flipped = signature.slice(0, 10) + (signature[10] === 'A' ? 'B' : 'A') + signature.slice(11);
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const widened = Buffer.from(JSON.stringify({ ...claims, exp: (claims.exp as number) + 365 * 24 * 3600 }), 'utf8').toString('base64url');
+    const unsigned = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' }), 'utf8').toString('base64url');
+    const hs256 = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' }), 'utf8').toString('base64url');
+    const before = await effects(w);
+    for (const [what, token] of [
+      ['flipped signature', `${header}.${payload}.${flipped}`],
+      ['claims changed after signing', `${header}.${widened}.${signature}`],
+      ['signature removed', `${header}.${payload}.`],
+      ['alg none', `${unsigned}.${payload}.`],
+      ['alg HS256 with the signature reused', `${hs256}.${payload}.${signature}`],
+    ] as const) {
+      const r = await w.world.channel.sendMessage(u, 'campaign create Tampered', { token });
+      expect(r.status, what).toBe(401);
+      expect(r.replies, what).toEqual([]);
+    }
+    const after = await effects(w);
+    expect(after.outbound).toBe(before.outbound);
+    expect(changedTables(before, after)).toEqual([]);
+    expect(await w.bot.store.campaigns.findByName('Tampered')).toBeNull();
+  });
+
+  it('the same command with the valid token does run (the refusals above were the token, not the command)', async () => {
+    const u = await w.user('admin');
+    const before = await effects(w);
+    const r = await w.world.channel.sendMessage(u, 'campaign create Accepted', { token: w.world.channel.tokenFor('valid') });
+    expect(r.status).toBe(200);
+    expect(replyText(r.replies[0]!)).toMatch(/Accepted/);
+    expect(await w.bot.store.campaigns.findByName('Accepted')).not.toBeNull();
+    expect((await effects(w)).auditEntries).toBeGreaterThan(before.auditEntries);
   });
 
   it('refuses junk and non-Bearer authorization with 401, before reading the body', async () => {

@@ -8,9 +8,14 @@ import type { SimUser, TenantFile } from '../../services/sim/tenant/model.js';
 import { startSimWorld, type SimWorld } from '../../services/sim/world.js';
 import { OffsetClock, SeededRandom, SystemClock } from '../../services/system/clock.js';
 import { createLogger } from '../../services/system/logger.js';
+import { captureLog, registerSecrets } from './log-capture.js';
 import { testCertificate } from './tls.js';
 
 export const TEST_BOT_APP_ID = 'bbbbbbbb-bbbb-4bbb-8bbb-000000000001';
+/** BOT_PASSWORD of authenticated test bots (never used to get a token: the credentials factory is static). */
+export const TEST_BOT_PASSWORD = 'test-secret-not-used';
+/** The outbound connector token test bots send to the channel emulator. */
+export const TEST_OUTBOUND_TOKEN = 'static-outbound-test-token';
 
 /** Outbound connector credentials with a fixed token, so a bot with an app id never asks Entra. */
 export class StaticCredentialsFactory extends ServiceClientCredentialsFactory {
@@ -24,7 +29,7 @@ export class StaticCredentialsFactory extends ServiceClientCredentialsFactory {
     return false;
   }
   async createCredentials(): Promise<TokenCredentials> {
-    return new TokenCredentials('static-outbound-test-token');
+    return new TokenCredentials(TEST_OUTBOUND_TOKEN);
   }
 }
 
@@ -52,7 +57,7 @@ export interface TestWorldOptions {
   /** Sign activities and make the bot check tokens (BOT_ID set). */
   authenticated?: boolean;
   /** Extra start options for the bot (hooks such as the stage listener). */
-  bot?: Pick<StartBotOptions, 'stageListener' | 'warningCounts' | 'userNotifier'>;
+  bot?: Pick<StartBotOptions, 'stageListener' | 'warningCounts' | 'userNotifier' | 'databaseSchema'>;
   /** Reminder planning/sending tuning for the bot. */
   nudges?: StartBotOptions['nudges'];
 }
@@ -69,6 +74,7 @@ export async function startTestWorld(o: TestWorldOptions = {}): Promise<TestWorl
   const sink = new Writable({
     write(chunk, _enc, cb) {
       logs.push(String(chunk));
+      captureLog(String(chunk));
       cb();
     },
   });
@@ -88,7 +94,7 @@ export async function startTestWorld(o: TestWorldOptions = {}): Promise<TestWorl
     LOG_LEVEL: 'debug',
     SCHEDULER: 'off',
     ...(o.authenticated
-      ? { BOT_ID: TEST_BOT_APP_ID, BOT_PASSWORD: 'test-secret-not-used', BOT_TENANT_ID: tenant.tenant.id, BOT_TYPE: 'SingleTenant', HOST: '127.0.0.1', BOT_OPENID_METADATA_URL: world.channel.openIdMetadataUrl! }
+      ? { BOT_ID: TEST_BOT_APP_ID, BOT_PASSWORD: TEST_BOT_PASSWORD, BOT_TENANT_ID: tenant.tenant.id, BOT_TYPE: 'SingleTenant', HOST: '127.0.0.1', BOT_OPENID_METADATA_URL: world.channel.openIdMetadataUrl! }
       : {}),
     ...(o.env ?? {}),
   };
@@ -104,6 +110,9 @@ export async function startTestWorld(o: TestWorldOptions = {}): Promise<TestWorl
     nudges: o.nudges,
   });
   world.setBotEndpoint(`${bot.url}/api/messages`);
+  registerSecrets('GRAPH_STATIC_TOKEN', [world.staticToken, env.GRAPH_STATIC_TOKEN]);
+  registerSecrets('BOT_PASSWORD', [env.BOT_PASSWORD, TEST_BOT_PASSWORD]);
+  registerSecrets('bot connector token', [TEST_OUTBOUND_TOKEN, ...(o.authenticated ? [world.channel.tokenFor('valid')] : [])]);
 
   const simUser = (who: string): SimUser => {
     const demo = (DEMO_ACCOUNTS as Record<string, { id: string }>)[who];
@@ -127,6 +136,7 @@ export async function startTestWorld(o: TestWorldOptions = {}): Promise<TestWorl
     async close() {
       await bot.close();
       await world.close();
+      registerSecrets('TAP code', world.sim.state.issuedTapCodes());
     },
   };
 }

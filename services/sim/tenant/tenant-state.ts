@@ -326,6 +326,7 @@ export class TenantState {
       this.removeMethod(user, old.id, now, undefined, actor);
     }
     const code = this.tapCode(policy.defaultLength);
+    this.issuedTaps.push(code);
     const method: GraphTapMethod = {
       '@odata.type': '#microsoft.graph.temporaryAccessPassAuthenticationMethod',
       id: this.newId(),
@@ -341,6 +342,13 @@ export class TenantState {
     this.addMethod(user, method, now, actor);
     return method;
   }
+
+  /** Every Temporary Access Pass code this tenant has issued (tests scan logs for them). */
+  issuedTapCodes(): readonly string[] {
+    return this.issuedTaps;
+  }
+
+  private readonly issuedTaps: string[] = [];
 
   private tapCode(length: number): string {
     const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789+!#$%&@';

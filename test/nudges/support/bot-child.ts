@@ -8,11 +8,19 @@
  *   NUDGE_CONCURRENCY       sends in flight at once (default 8)
  *   TEST_DATABASE_SCHEMA    PostgreSQL schema to work in (with DATABASE_URL)
  */
+import pino from 'pino';
 import { startBot } from '../../../bot/main.js';
+import { createLogger } from '../../../services/system/logger.js';
+import { registerSecrets, testLogFile } from '../../helpers/log-capture.js';
 
 const grace = Number(process.env.NUDGE_GRACE_MS ?? 1000);
+// Under `npm test` the log lines go to the run's capture (scanned for secrets at the end).
+const logFile = testLogFile();
+registerSecrets('GRAPH_STATIC_TOKEN', [process.env.GRAPH_STATIC_TOKEN]);
+registerSecrets('BOT_PASSWORD', [process.env.BOT_PASSWORD]);
 const bot = await startBot({
   env: process.env,
+  ...(logFile ? { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'info', destination: pino.destination({ dest: logFile, append: true, sync: true }) }) } : {}),
   databaseSchema: process.env.TEST_DATABASE_SCHEMA || undefined,
   nudges: { planEveryMs: 1_000, sendEveryMs: 200, sender: { inDoubtGraceMs: grace, leaseTtlMs: 2_000, claimTtlMs: 5_000, concurrency: Number(process.env.NUDGE_CONCURRENCY ?? 8), batchSize: 500 } },
   scheduler: { tickMs: 200, leaseTtlMs: 2_000 },
