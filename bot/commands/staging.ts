@@ -201,7 +201,7 @@ export function stagingCommands(d: StagingCommandDeps): CommandSpec[] {
     summary: 'Recompute the audit log\'s hash chain and name the first entry that was changed or removed.',
     handler: async (): Promise<Reply> => {
       const v = await d.store.audit.verify();
-      if (v.ok) return { text: `The audit log verifies: ${v.entries} entries, the hash chain is intact.` };
+      if (v.ok) return { text: `The audit log verifies: ${v.entries} entries, the hash chain is intact.${v.head ? ` Newest entry #${v.entries}, hash \`${v.head.slice(0, 16)}\`. Note it down: entries cut from the end leave a chain that still verifies, so a later check showing fewer entries, or another hash for #${v.entries}, means the log was cut.` : ''}` };
       return { text: `⛔ The audit log does NOT verify: ${v.reason} (entry #${v.brokenAt}; ${v.entries} entries before it are intact). Someone changed the database behind the bot's back.` };
     },
   };

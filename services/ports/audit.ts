@@ -30,7 +30,8 @@ export interface AuditEntry {
   hash: string;
 }
 
-export type AuditVerification = { ok: true; entries: number } | { ok: false; entries: number; brokenAt: number; reason: string };
+/** `head`: the newest entry's hash (null when empty), to note down outside the database: a log cut from its end still chains. */
+export type AuditVerification = { ok: true; entries: number; head: string | null } | { ok: false; entries: number; brokenAt: number; reason: string };
 
 export interface AuditLog {
   append(entry: AuditEntryInput): Promise<AuditEntry>;

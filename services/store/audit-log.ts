@@ -129,7 +129,7 @@ export class SqlAuditLog implements AuditLog {
     let count = 0;
     for (;;) {
       const { rows } = await this.db.query<AuditRow>(`SELECT ${COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT 2000`, [expectedSeq]);
-      if (rows.length === 0) return { ok: true, entries: count };
+      if (rows.length === 0) return { ok: true, entries: count, head: count > 0 ? prevHash : null };
       for (const r of rows) {
         const e = fromRow(r);
         if (e.seq !== expectedSeq) return { ok: false, entries: count, brokenAt: expectedSeq, reason: `entry ${expectedSeq} is missing` };

@@ -50,7 +50,16 @@ function tamperSuite(label: string, start: () => Promise<TestWorld>): void {
 
   describe(`${label}: audit verify in chat`, () => {
     it('says an untampered log verifies, with its length', async () => {
-      expect((await say(w, 'admin', 'audit verify')).text).toBe(`The audit log verifies: ${entries} entries, the hash chain is intact.`);
+      const head = (await w.bot.store.audit.recent({ limit: 1 }))[0]!;
+      expect((await say(w, 'admin', 'audit verify')).text).toBe(
+        `The audit log verifies: ${entries} entries, the hash chain is intact. Newest entry #${entries}, hash \`${head.hash.slice(0, 16)}\`. Note it down: entries cut from the end leave a chain that still verifies, so a later check showing fewer entries, or another hash for #${entries}, means the log was cut.`,
+      );
+    });
+
+    it('a log cut from its end still chains, but the newest entry it names changes (why the answer says to note it)', async () => {
+      const answer = await tamperAndVerify(`DELETE FROM audit_log WHERE seq > ${entries - 2}`);
+      const before = (await w.bot.store.audit.recent({ limit: 3 })).find((e) => e.seq === entries - 2)!;
+      expect(answer).toMatch(new RegExp(`verifies: ${entries - 2} entries[\\s\\S]*Newest entry #${entries - 2}, hash \`${before.hash.slice(0, 16)}\``));
     });
 
     it('the database itself refuses a plain update or delete of an audit row', async () => {
