@@ -38,7 +38,7 @@ await describePostgres('two replicas on one PostgreSQL', (schema) => {
   });
 
   it('both answer chat, exactly one runs the scheduler, the other takes over after kill -9, no reminder twice', { timeout: 240_000 }, async () => {
-    f = await startFanout({ users: 700, people: PEOPLE, seed: 77, scale: 4, schema, env: { NUDGE_GRACE_MS: String(GRACE_MS), SCHEDULER_LEASE_SECONDS: String(LEASE_SECONDS), LOG_LEVEL: 'info', NUDGE_CONCURRENCY: '4' } });
+    f = await startFanout({ users: 700, people: PEOPLE, seed: 77, scale: 1, schema, env: { NUDGE_GRACE_MS: String(GRACE_MS), SCHEDULER_LEASE_SECONDS: String(LEASE_SECONDS), LOG_LEVEL: 'info', NUDGE_CONCURRENCY: '4' } });
     const fan = f;
     const schedulerLease = async () => (await fan.store.driver.query<{ holder: string; token: string; expires_at: Date }>(`SELECT holder, token, expires_at FROM leases WHERE name = 'scheduler'`)).rows[0] ?? null;
 
@@ -50,19 +50,24 @@ await describePostgres('two replicas on one PostgreSQL', (schema) => {
       [a, await a.ready],
       [b, await b.ready],
     ]);
+    fan.world.setBotEndpoint(`${urls.get(a)}/api/messages`);
     await waitUntil(async () => (await schedulerLease()) !== null, 20_000, () => 'nobody took the scheduler lease');
 
     // Both answer chat: a message to each over HTTP gets a reply.
     const person = fan.tenant.users.find((u) => u.accountEnabled && u.userType === 'Member' && !u.teamsAppBlocked && !fan.people.includes(u.id))!;
     await fan.world.userInstallsApp(person.id);
     const teamsUser: EmulatedUser = fan.world.channel.user({ aadObjectId: person.id, name: person.displayName, userPrincipalName: person.userPrincipalName });
-    const ask = async (replica: BotChild) => {
+    // (Different questions: the same answer twice in a chat would count as a duplicate at the emulator.)
+    const ask = async (replica: BotChild, text: string) => {
       fan.world.setBotEndpoint(`${urls.get(replica)}/api/messages`);
-      const r = await fan.world.channel.sendMessage(teamsUser, 'help');
+      const r = await fan.world.channel.sendMessage(teamsUser, text);
       expect(r.status).toBe(200);
-      return r.replies.map((x) => replyText(x)).join('\n');
+      const answer = r.replies.map((x) => replyText(x)).join('\n');
+      expect(answer).not.toMatch(/Something went wrong/);
+      return answer;
     };
-    for (const replica of [a, b]) expect(await ask(replica)).toMatch(/my status/);
+    expect(await ask(a, 'help')).toMatch(/my status/);
+    expect(await ask(b, 'whoami')).toContain(person.id);
 
     // Exactly one of them runs the scheduler, and keeps it while both live (several lease periods).
     const first = await schedulerLease();
@@ -95,8 +100,8 @@ await describePostgres('two replicas on one PostgreSQL', (schema) => {
       }
     });
     expect((await leader.exited).signal).toBe('SIGKILL');
-    const deliveredAtKill = fan.delivered();
-    expect(deliveredAtKill).toBeLessThan(PEOPLE);
+    // …in the middle of the fan-out.
+    expect((await fan.store.nudges.outbox.deliveryCounts({ campaignId: fan.campaignId })).sent).toBeLessThan(PEOPLE - 50);
 
     // The other replica takes the lease over within lease + tick (checked with a generous margin).
     let takenAt = 0;
@@ -111,6 +116,7 @@ await describePostgres('two replicas on one PostgreSQL', (schema) => {
       50,
     );
     expect(takenAt - killedAt).toBeLessThanOrEqual(TAKEOVER_BOUND_MS + MARGIN_MS);
+    console.info(`scheduler takeover ${takenAt - killedAt} ms after kill -9 (bound from the lease settings: ${TAKEOVER_BOUND_MS} ms)`);
     expect(Number((await schedulerLease())!.token)).toBeGreaterThan(Number(first!.token));
     await waitUntil(() => leaderLines(follower) === 1, 10_000, () => 'the follower never said it runs the scheduler');
 
@@ -118,7 +124,7 @@ await describePostgres('two replicas on one PostgreSQL', (schema) => {
     await waitUntil(async () => (await fan.store.nudges.outbox.deliveryCounts({ campaignId: fan.campaignId })).sent >= PEOPLE, 120_000, () => `the fan-out did not finish:\n${follower.output().slice(-2000)}`, 250);
     await sleep(GRACE_MS * 3 + 1_000);
     await fan.world.settled();
-    expect(await ask(follower)).toMatch(/my status/);
+    expect(await ask(follower, 'my status')).toMatch(/\S/);
     for (const l of (await holders()).filter((x) => x.name === 'scheduler' || x.name === 'nudges.sender')) expect(pidOf(l.holder), l.name).toBe(follower.process.pid);
 
     // No reminder twice, none lost, across the two replicas.
