@@ -9,7 +9,8 @@
  * every single CA policy write in the storm is checked as it lands: every cohort that is in
  * Conditional Access (or moving between report-only and enforced) is included by some policy that is
  * on or report-only. Add-to-new before remove-from-old (services/staging/stages.ts) is what keeps
- * that true when a move is cut short half way.
+ * that true when a move is cut short half way. Some writes land with their answer lost (504 after
+ * the write, `afterApply`): the bot must find what it created instead of creating it twice.
  */
 import { describe, expect, it } from 'vitest';
 import type { CohortStage } from '../../services/ports/campaign-store.js';
@@ -90,16 +91,26 @@ async function drive(w: TestWorld, faults: boolean): Promise<RunResult> {
     if (!(await done())) throw new Error(`"${text}" did not get there in ${tries} tries:\n${failedAnswers.slice(-5).join('\n---\n')}`);
   };
   /**
-   * In the storm, a move is also cut half way on purpose: the next CA policy PATCH passes (the group
-   * is added to the new policy) and the one after fails until the bot's retries are spent (removing
-   * it from the old one), so the move reports it did not complete and the admin says it again.
+   * In the storm, a move is also cut half way on purpose: the next CA policy PATCH lands but its
+   * answer is lost (a gateway timeout: the bot cannot tell), the one after passes (the group is added
+   * to the new policy), and the next fails until the bot's retries are spent (removing it from the
+   * old one), so the move reports it did not complete and the admin says it again.
    */
   const cutNextMove = () => {
-    if (faults) w.world.sim.failNext({ count: 7, status: 503, method: 'PATCH', pathPattern: '/identity/conditionalAccess/policies/', skip: 1, retryAfterSeconds: 1 });
+    if (!faults) return;
+    w.world.sim.failNext({ count: 1, status: 504, method: 'PATCH', pathPattern: '/identity/conditionalAccess/policies/', afterApply: true });
+    w.world.sim.failNext({ count: 7, status: 503, method: 'PATCH', pathPattern: '/identity/conditionalAccess/policies/', skip: 1, retryAfterSeconds: 1 });
   };
-  /** …and the campaign's set-up is cut between creating its report-only and its enforced policy. */
+  /**
+   * …and the campaign's set-up is cut three times: the exemptions group and the report-only policy
+   * are created but the answers are lost (the bot must find them by name, not create them twice),
+   * and the enforced policy's creation is refused.
+   */
   const cutSetup = () => {
-    if (faults) w.world.sim.failNext({ count: 1, status: 503, method: 'POST', pathPattern: '/identity/conditionalAccess/policies$', skip: 1, retryAfterSeconds: 1 });
+    if (!faults) return;
+    w.world.sim.failNext({ count: 1, status: 504, method: 'POST', pathPattern: '^/(v1\\.0|beta)/groups$', afterApply: true });
+    w.world.sim.failNext({ count: 1, status: 504, method: 'POST', pathPattern: '/identity/conditionalAccess/policies$', afterApply: true });
+    w.world.sim.failNext({ count: 1, status: 503, method: 'POST', pathPattern: '/identity/conditionalAccess/policies$', retryAfterSeconds: 1 });
   };
   const atStage = (name: string, stage: CohortStage) => async () => (await cohort(name))?.stage === stage;
   const fullSync = async () => {
@@ -238,7 +249,9 @@ describe('fault storm: 20 % of Graph calls fail with 429/503 and the Bot Connect
     expect(storm.graph.retried).toBeGreaterThan(0);
     expect(storm.connector.faultsInjected).toBeGreaterThanOrEqual(2);
     // Moves were cut half way (and the set-up once), said again, and completed.
-    expect(storm.movesFailed).toBeGreaterThanOrEqual(4);
+    expect(storm.movesFailed).toBeGreaterThanOrEqual(6);
+    // Writes whose answer was lost after they landed (only the deliberate ones answer 504).
+    expect(storm.graph.faultsByStatus['504']).toBe(5);
     // Every CA write was checked while cohorts were live, and none uncovered one.
     expect(storm.guardedWrites).toBeGreaterThanOrEqual(4);
     expect(storm.violations).toEqual([]);
