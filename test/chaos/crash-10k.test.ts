@@ -93,5 +93,6 @@ await describePostgres('crash safety: 10,000 reminders through 20 kill -9s (Post
     // Sends that landed while the bot died were found by reading the chat back, not sent again.
     const { rows } = await fan.store.driver.query<{ n: number }>(`SELECT count(*)::int AS n FROM nudge_outbox WHERE campaign_id = $1 AND resolution = 'read_back_found'`, [fan.campaignId]);
     expect(rows[0]!.n).toBeGreaterThanOrEqual(KILLS / 4);
+    console.info(`kills at reminders delivered: ${kills.map((k) => k.deliveredAtKill).join(', ')}; found by read-back after a kill: ${rows[0]!.n}`);
   });
 });
