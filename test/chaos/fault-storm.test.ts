@@ -205,6 +205,9 @@ async function endState(w: TestWorld): Promise<unknown> {
     `SELECT co.name AS cohort, m.user_id, m.active, m.is_break_glass, m.state, m.kind, m.provider, m.passkey_count, m.needs_detail
        FROM cohort_members m JOIN cohorts co ON co.id = m.cohort_id ORDER BY co.name, m.user_id`,
   );
+  const { rows: directory } = await w.bot.store.driver.query<Record<string, unknown>>(
+    `SELECT user_id, upn, account_enabled, user_type, methods_registered, passwordless_capable, is_admin, fido2 FROM directory_users ORDER BY user_id`,
+  );
   const policies = state
     .currentPolicies()
     .filter((p) => p.displayName.includes(CAMPAIGN))
@@ -223,6 +226,7 @@ async function endState(w: TestWorld): Promise<unknown> {
     campaign: { name: c.name, strengthKind: c.strengthKind, strengthId: c.strengthId, settings: c.settings, hasPolicies: [c.reportOnlyPolicyId !== null, c.enforcedPolicyId !== null], exemptionsGroup: c.exemptionsGroupId ? groupName(c.exemptionsGroupId) : null },
     cohorts: cohorts.map((x) => ({ name: x.name, group: groupName(x.groupId), stage: x.stage, paused: x.paused, memberCount: x.memberCount, synced: x.membersSyncedAt !== null })).sort((a, b) => a.name.localeCompare(b.name)),
     members,
+    directory,
     policies,
     exemptionsGroups: [...state.groups.values()].filter((g) => g.displayName === exemptionsGroupName(CAMPAIGN)).length,
     pendingApprovals: (await w.bot.store.approvals.listPending()).length,
@@ -230,18 +234,26 @@ async function endState(w: TestWorld): Promise<unknown> {
 }
 
 describe('fault storm: 20 % of Graph calls fail with 429/503 and the Bot Connector throttles', () => {
-  let calm: RunResult;
-  let storm: RunResult;
+  let calmRun: Promise<RunResult> | null = null;
+  /** The calm run, done once (the storm test compares with it even when run alone). */
+  const calmReference = () => (calmRun ??= rollout(false));
 
   it('a calm rollout (the reference end state)', { timeout: 240_000 }, async () => {
-    calm = await rollout(false);
+    const calm = await calmReference();
     expect(calm.graph.faultsInjected).toBe(0);
     expect(calm.violations).toEqual([]);
     expect(calm.failedAnswers).toEqual([]);
+    // The reference is not empty: both cohorts synced, both policies there, the end stages reached.
+    const end = calm.end as { members: unknown[]; directory: unknown[]; policies: { state: string }[]; cohorts: { stage: string }[] };
+    expect(end.members).toHaveLength(16);
+    expect(end.directory.length).toBeGreaterThanOrEqual(16);
+    expect(end.policies.map((p) => p.state).sort()).toEqual(['enabled', 'enabledForReportingButNotEnforced']);
+    expect(end.cohorts.map((c) => c.stage)).toEqual(['report-only', 'enforced']);
   });
 
   it('the same rollout in a storm ends in the same state, and no CA write ever left a live cohort uncovered', { timeout: 300_000 }, async () => {
-    storm = await rollout(true);
+    const calm = await calmReference();
+    const storm = await rollout(true);
     // The storm happened, and the bot backed off and retried instead of giving up.
     expect(storm.graph.faultsInjected).toBeGreaterThan(20);
     expect(storm.graph.faultsByStatus['429'] ?? 0).toBeGreaterThan(0);
