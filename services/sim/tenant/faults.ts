@@ -34,11 +34,18 @@ export interface FailNextRule {
   pathPattern?: string;
   budget?: BudgetKey;
   retryAfterSeconds?: number;
+  /**
+   * The request is carried out and only its answer is lost (a gateway timeout after the write
+   * landed): the caller cannot tell whether it happened. Default: refused before anything happens.
+   */
+  afterApply?: boolean;
 }
 
 export interface FaultDecision {
   status: number;
   retryAfterSeconds?: number;
+  /** Carry the request out, then answer with the fault (see `FailNextRule.afterApply`). */
+  afterApply?: boolean;
 }
 
 export interface FaultTarget {
@@ -102,7 +109,7 @@ export class FaultInjector {
       if (r.seen <= (r.skip ?? 0)) continue;
       r.failed++;
       this.rules = this.rules.filter((x) => x.failed < x.count || x !== r);
-      return { status: r.status, retryAfterSeconds: r.retryAfterSeconds };
+      return { status: r.status, retryAfterSeconds: r.retryAfterSeconds, ...(r.afterApply ? { afterApply: true } : {}) };
     }
     const p = this.plan;
     if (!p || p.rate <= 0 || !this.planMatches(target)) return null;

@@ -88,15 +88,16 @@ export class GraphService {
     const latency = this.d.faults.latencyFor(target);
     if (latency > 0) await this.d.clock.sleep(latency);
     const fault = this.d.faults.decide(target);
-    if (fault) {
+    const faultResponse = (f: NonNullable<typeof fault>) => {
       c.faultsInjected++;
-      c.faultsByStatus[String(fault.status)] = (c.faultsByStatus[String(fault.status)] ?? 0) + 1;
-      if (fault.status === 429) c.throttled429++;
+      c.faultsByStatus[String(f.status)] = (c.faultsByStatus[String(f.status)] ?? 0) + 1;
+      if (f.status === 429) c.throttled429++;
       const headers: Record<string, string> = {};
-      const retry = fault.retryAfterSeconds ?? (fault.status === 429 ? 1 : undefined);
-      if (retry !== undefined && (fault.status !== 429 || budget.retryAfterOn429)) headers['Retry-After'] = String(Math.max(0, Math.ceil(retry)));
-      return this.finish(this.error(new GraphError(fault.status, faultCode(fault.status), faultMessage(fault.status), headers), ids), ids);
-    }
+      const retry = f.retryAfterSeconds ?? (f.status === 429 ? 1 : undefined);
+      if (retry !== undefined && (f.status !== 429 || budget.retryAfterOn429)) headers['Retry-After'] = String(Math.max(0, Math.ceil(retry)));
+      return this.finish(this.error(new GraphError(f.status, faultCode(f.status), faultMessage(f.status), headers), ids), ids);
+    };
+    if (fault && !fault.afterApply) return faultResponse(fault);
 
     const nowMs = this.d.clock.nowMs();
     const admission = this.d.meter.tryAdmit(cost.budget, cost.units, nowMs);
@@ -148,6 +149,8 @@ export class GraphService {
         res = this.error(new GraphError(500, 'InternalServerError', 'The simulated tenant failed to handle the request.'), ids);
       }
     }
+    // The write landed; only its answer is lost.
+    if (fault?.afterApply) return faultResponse(fault);
     if (cost.budget === 'graph.identity') res.headers = { ...(res.headers ?? {}), 'x-ms-resource-unit': String(cost.units) };
     return this.finish(res, ids);
   }

@@ -128,6 +128,15 @@ export function mergePatch(target: Record<string, unknown>, patch: Record<string
  * its history (methods, memberships, policy versions), because sign-ins are computed for past
  * instants and delta queries replay the change log.
  */
+/** One write to a Conditional Access policy, as `onPolicyWritten` reports it. */
+export interface PolicyWrite {
+  kind: 'create' | 'patch' | 'delete';
+  id: string;
+  /** The policy after the write (null once deleted). */
+  policy: GraphConditionalAccessPolicy | null;
+  at: number;
+}
+
 export class TenantState {
   readonly file: TenantFile;
   readonly generatedAtMs: number;
@@ -761,6 +770,21 @@ export class TenantState {
     return { v, cur };
   }
 
+  private readonly policyListeners = new Set<(e: PolicyWrite) => void>();
+
+  /**
+   * Called synchronously after every Conditional Access policy write (create, PATCH, delete), from
+   * Graph or from the test, with the policy as written: tests check invariants after each write.
+   */
+  onPolicyWritten(fn: (e: PolicyWrite) => void): () => void {
+    this.policyListeners.add(fn);
+    return () => void this.policyListeners.delete(fn);
+  }
+
+  private policyWritten(e: PolicyWrite): void {
+    for (const fn of this.policyListeners) fn(e);
+  }
+
   createPolicy(body: unknown, now: Date): GraphConditionalAccessPolicy {
     if (!isPlainObject(body)) throw badRequest('A request body is required.');
     const draft = mergePatch({}, body) as Record<string, unknown>;
@@ -774,6 +798,7 @@ export class TenantState {
     const v = new Versioned<GraphConditionalAccessPolicy>(null, -Infinity);
     v.set(policy, now.getTime());
     this.policies.set(policy.id, v);
+    this.policyWritten({ kind: 'create', id: policy.id, policy: structuredClone(policy), at: now.getTime() });
     return policy;
   }
 
@@ -787,12 +812,14 @@ export class TenantState {
     const merged = mergePatch(structuredClone(cur) as unknown as Record<string, unknown>, p);
     const next = this.normalizePolicy({ ...merged, id, createdDateTime: cur.createdDateTime, modifiedDateTime: now.toISOString() });
     v.set(next, now.getTime());
+    this.policyWritten({ kind: 'patch', id, policy: structuredClone(next), at: now.getTime() });
     return next;
   }
 
   deletePolicy(id: string, now: Date): void {
     const { v } = this.requirePolicy(id);
     v.set(null, now.getTime());
+    this.policyWritten({ kind: 'delete', id, policy: null, at: now.getTime() });
   }
 
   policyAt(id: string, t: number): GraphConditionalAccessPolicy | null {

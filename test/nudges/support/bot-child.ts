@@ -7,6 +7,9 @@
  *   NUDGE_GRACE_MS          how long an interrupted send may still be in flight (default 1000)
  *   NUDGE_CONCURRENCY       sends in flight at once (default 8)
  *   TEST_DATABASE_SCHEMA    PostgreSQL schema to work in (with DATABASE_URL)
+ *   SCHEDULER_LEASE_SECONDS when set, the scheduler lease and tick come from the configuration as in
+ *                           production (lease = this, tick = lease / 3) instead of the 2 s / 200 ms
+ *                           test cadence
  */
 import pino from 'pino';
 import { startBot } from '../../../bot/main.js';
@@ -23,7 +26,7 @@ const bot = await startBot({
   ...(logFile ? { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'info', destination: pino.destination({ dest: logFile, append: true, sync: true }) }) } : {}),
   databaseSchema: process.env.TEST_DATABASE_SCHEMA || undefined,
   nudges: { planEveryMs: 1_000, sendEveryMs: 200, sender: { inDoubtGraceMs: grace, leaseTtlMs: 2_000, claimTtlMs: 5_000, concurrency: Number(process.env.NUDGE_CONCURRENCY ?? 8), batchSize: 500 } },
-  scheduler: { tickMs: 200, leaseTtlMs: 2_000 },
+  scheduler: process.env.SCHEDULER_LEASE_SECONDS ? undefined : { tickMs: 200, leaseTtlMs: 2_000 },
 });
 process.stdout.write(`READY ${bot.url}\n`);
 const stop = async () => {

@@ -194,6 +194,25 @@ describe('faults', () => {
     expect(throttled.headers.get('retry-after')).toBeNull();
     expect(h.sim.counters()).toMatchObject({ faultsInjected: 3, throttled429: 1 });
   });
+
+  it('an afterApply rule carries the write out and loses only its answer; policy writes are reported as they land', async () => {
+    h = await startSim();
+    const writes: string[] = [];
+    const stop = h.sim.state.onPolicyWritten((e) => writes.push(`${e.kind} ${e.policy?.displayName ?? e.id}`));
+    const policy = `/v1.0/identity/conditionalAccess/policies/${T.enforcedPolicy}`;
+    h.sim.failNext({ count: 1, method: 'PATCH', pathPattern: 'conditionalAccess/policies', status: 504, afterApply: true });
+    expect((await h.call('PATCH', policy, { body: { displayName: 'landed' } })).status).toBe(504);
+    expect((await h.get(policy)).body.displayName).toBe('landed');
+    // A refused write (the default) changes nothing.
+    h.sim.failNext({ count: 1, method: 'PATCH', pathPattern: 'conditionalAccess/policies', status: 503 });
+    expect((await h.call('PATCH', policy, { body: { displayName: 'refused' } })).status).toBe(503);
+    expect((await h.get(policy)).body.displayName).toBe('landed');
+    expect(writes).toEqual(['patch landed']);
+    stop();
+    expect((await h.call('PATCH', policy, { body: { displayName: 'unheard' } })).status).toBe(204);
+    expect(writes).toEqual(['patch landed']);
+    expect(h.sim.counters().faultsByStatus).toMatchObject({ '503': 1, '504': 1 });
+  });
 });
 
 describe('latency', () => {
