@@ -23,7 +23,8 @@ registerSecrets('GRAPH_STATIC_TOKEN', [process.env.GRAPH_STATIC_TOKEN]);
 registerSecrets('BOT_PASSWORD', [process.env.BOT_PASSWORD]);
 const bot = await startBot({
   env: process.env,
-  ...(logFile ? { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'info', destination: pino.destination({ dest: logFile, append: true, sync: true }) }) } : {}),
+  // …and still to stdout, which the parent reads (e.g. which replica says it runs the scheduler).
+  ...(logFile ? { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'info', destination: pino.multistream([{ stream: pino.destination({ dest: logFile, append: true, sync: true }) }, { stream: pino.destination(1) }]) }) } : {}),
   databaseSchema: process.env.TEST_DATABASE_SCHEMA || undefined,
   nudges: { planEveryMs: 1_000, sendEveryMs: 200, sender: { inDoubtGraceMs: grace, leaseTtlMs: 2_000, claimTtlMs: 5_000, concurrency: Number(process.env.NUDGE_CONCURRENCY ?? 8), batchSize: 500 } },
   scheduler: process.env.SCHEDULER_LEASE_SECONDS ? undefined : { tickMs: 200, leaseTtlMs: 2_000 },
