@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: how close sync and fan-out come to the Graph and Teams limits (issue 8).
  *
- *   npm run bench -- [--sizes 10000,100000] [--scale 200] [--fanout 5000] [--out bench-results.json]
+ *   npm run bench -- [--sizes 10000,100000] [--scale 150] [--fanout 5000] [--out bench-results.json]
  *                    [--seed 7] [--status-samples 20] [--naive 10000] [--concurrency 32]
  *
  * Prints a table and writes the JSON (README "Benchmark" explains every field). Not part of `npm test`.
@@ -31,7 +31,7 @@ const sizes = arg('sizes', '10000,100000')
   .filter((n) => n > 0);
 const options = {
   sizes,
-  scale: num('scale', '200'),
+  scale: num('scale', '150'),
   seed: num('seed', '7'),
   fanout: num('fanout', '5000'),
   statusSamples: num('status-samples', '20'),

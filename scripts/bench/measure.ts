@@ -15,11 +15,17 @@ export function shortestSpanMs(requests: number, windows: readonly RateWindow[])
   return Math.max(0, ...windows.map((w) => Math.floor((requests - 1) / w.limit) * w.windowMs));
 }
 
-/** shortest span ÷ actual span; null when the budget never had to hold a request back (too few to tell). */
+/**
+ * shortest span ÷ actual span. When all the requests fit in one window (the budget never had to hold
+ * one back), the plain rate instead: (requests − 1) / span ÷ the tightest window's rate. null when
+ * there is nothing to measure (one request, or no time between the first and the last).
+ */
 export function utilization(requests: number, spanMs: number, windows: readonly RateWindow[]): number | null {
   const shortest = shortestSpanMs(requests, windows);
-  if (shortest === 0) return null;
-  return round(shortest / Math.max(spanMs, 1), 3);
+  if (shortest > 0) return round(shortest / Math.max(spanMs, 1), 3);
+  if (requests <= 1 || spanMs <= 0) return null;
+  const perMs = Math.min(...windows.map((w) => w.limit / w.windowMs));
+  return round((requests - 1) / spanMs / perMs, 3);
 }
 
 /** Nearest-rank percentile of a list of numbers (p in 0–100). */

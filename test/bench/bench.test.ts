@@ -14,7 +14,10 @@ describe('benchmark arithmetic', () => {
     // Per-conversation limits: 7/1 s, 8/2 s, 60/30 s — the 30 s window dominates at 61 requests.
     expect(shortestSpanMs(61, DOCUMENTED_BUDGETS['connector.conversation'].windows)).toBe(30_000);
     expect(utilization(11, 25_000, reports)).toBe(0.8);
-    expect(utilization(3, 25_000, reports)).toBeNull();
+    // Fewer than one window's worth: the plain rate, 2 gaps in 8 s against 5 per 10 s.
+    expect(utilization(3, 8_000, reports)).toBe(0.5);
+    expect(utilization(1, 8_000, reports)).toBeNull();
+    expect(utilization(3, 0, reports)).toBeNull();
     expect(utilization(101, 10_000, DOCUMENTED_BUDGETS['connector.global'].windows)).toBe(0.2);
   });
 
@@ -57,6 +60,8 @@ describe('npm run bench at a tiny size', () => {
     expect(s.fanout.duplicates).toBe(0);
     expect(s.fanout.lost).toBe(0);
     expect(s.fanout.operations).toBeGreaterThanOrEqual(100);
+    expect(s.fanout.ceilingUtilization).toBeGreaterThan(0);
+    expect(s.fanout.ceilingUtilization).toBeLessThanOrEqual(1);
     expect(s.status.p50ms).toBeGreaterThan(0);
     expect(s.status.p95ms).toBeGreaterThanOrEqual(s.status.p50ms);
     expect(s.peakRssMB).toBeGreaterThan(50);
