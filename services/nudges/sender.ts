@@ -248,16 +248,22 @@ export class NudgeSender {
     }
 
     const permits = await this.pace(conv.target.conversationId);
+    const release = () => {
+      for (const p of permits) p.done();
+    };
+    let result: ConnectorResult<{ activityId: string | null }>;
     try {
       const markedAt = clock.now();
       if (!(await store.nudges.outbox.markSending(row.key, term.token, conv.target, markedAt))) return;
       // A process that stalled since recording the attempt may already be presumed dead: do not send.
       if (clock.nowMs() - markedAt.getTime() > this.o.inDoubtGraceMs / 2) return;
-      const result = await this.d.messenger.send({ serviceUrl: conv.target.serviceUrl, conversationId: conv.target.conversationId, activity: this.d.render(row) });
-      await this.afterSend(row, term.token, conv.target, result);
+      result = await this.d.messenger.send({ serviceUrl: conv.target.serviceUrl, conversationId: conv.target.conversationId, activity: this.d.render(row) });
     } finally {
-      for (const p of permits) p.done();
+      // The slot counts from the response, not from when its outcome is written down: recording it
+      // (a database transaction) would otherwise hold the Bot Connector budget for no request.
+      release();
     }
+    await this.afterSend(row, term.token, conv.target, result);
   }
 
   private async afterSend(row: OutboxMessage, token: string, target: OutboxTarget, r: ConnectorResult<{ activityId: string | null }>): Promise<void> {

@@ -139,14 +139,41 @@ export class SyncEngine {
         summary.sweptReport = sweep;
       }
       summary.changedUsers = changed.length;
+      // 3 starts during 2: the people of each report page who need fido2Methods are read while the
+      // next pages are fetched, so the reports budget is not left idle while the sweep pages through.
+      const details = new DetailReader({
+        concurrency: Math.max(1, this.d.detailConcurrency ?? 4),
+        signal: o.signal,
+        read: async (userId, record) => {
+          const methods = await this.d.source.fido2Methods(userId);
+          summary.detailReads++;
+          const passkeys = methods ? readFido2Methods(methods) : [];
+          await store.directoryUsers.saveFido2(userId, passkeys, record?.reportLastUpdated ?? null, clock.now());
+        },
+        onProgress: (done, total) => {
+          if (done % 25 === 0 || done === total) progress({ phase: 'detail', done, total, message: `read the passkeys of ${done} of ${total} people who need detail` });
+        },
+      });
       if (sweep) {
         let page = 0;
-        for await (const rows of this.d.source.reportPages(o.signal)) {
-          page++;
-          summary.reportRequests++;
-          summary.reportRows += rows.length;
-          await store.directoryUsers.upsertReportRows(rows.map(toReportInput), clock.now());
-          progress({ phase: 'report', done: summary.reportRows, total: null, message: `read ${summary.reportRows} registration report rows (${page} pages)` });
+        try {
+          for await (const rows of this.d.source.reportPages(o.signal)) {
+            details.throwIfFailed();
+            page++;
+            summary.reportRequests++;
+            summary.reportRows += rows.length;
+            await store.directoryUsers.upsertReportRows(rows.map(toReportInput), clock.now());
+            const pageMembers = rows.map((r) => String(r.id).toLowerCase()).filter((u) => allMembers.has(u));
+            if (pageMembers.length > 0) {
+              const pageRecords = await store.directoryUsers.getMany(pageMembers);
+              details.add(this.detailQueue(cohorts, campaigns, membersOf, breakGlass, pageRecords, forceDetail), pageRecords);
+            }
+            progress({ phase: 'report', done: summary.reportRows, total: null, message: `read ${summary.reportRows} registration report rows (${page} pages)` });
+          }
+        } catch (e) {
+          // No detail read outlives a failed run.
+          await details.abandon();
+          throw e;
         }
       } else {
         for (const [i, userId] of changed.entries()) {
@@ -166,28 +193,11 @@ export class SyncEngine {
         }
       }
 
-      // 3. fido2Methods, only where needed and only when the report row moved.
+      // 3. fido2Methods, only where needed and only when the report row moved (most urgent first;
+      //    during a sweep most of them were queued page by page above).
       const records = await store.directoryUsers.getMany([...allMembers]);
-      const queue = this.detailQueue(cohorts, campaigns, membersOf, breakGlass, records, forceDetail);
-      let done = 0;
-      const concurrency = Math.max(1, this.d.detailConcurrency ?? 4);
-      const worker = async () => {
-        for (;;) {
-          o.signal?.throwIfAborted();
-          const userId = queue.shift();
-          if (!userId) return;
-          const record = records.get(userId);
-          const methods = await this.d.source.fido2Methods(userId);
-          summary.detailReads++;
-          const passkeys = methods ? readFido2Methods(methods) : [];
-          await store.directoryUsers.saveFido2(userId, passkeys, record?.reportLastUpdated ?? null, clock.now());
-          done++;
-          if (done % 25 === 0 || queue.length === 0) progress({ phase: 'detail', done, total: done + queue.length, message: `read the passkeys of ${done} of ${done + queue.length} people who need detail` });
-        }
-      };
-      const total = queue.length;
-      if (total > 0) progress({ phase: 'detail', done: 0, total, message: `reading the passkeys of ${total} people who need detail` });
-      await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+      details.add(this.detailQueue(cohorts, campaigns, membersOf, breakGlass, records, forceDetail), records);
+      await details.finish();
 
       // 4. Compliance per member, and what the passkey policy lets each cohort register.
       const fresh = await store.directoryUsers.getMany([...allMembers]);
@@ -283,6 +293,74 @@ export class SyncEngine {
       }
     }
     return out;
+  }
+}
+
+/**
+ * Reads people's fido2Methods with a few requests in flight (the pacer keeps the budget; this only
+ * hides latency), taking work as it is found: each person once per run, in the order added.
+ */
+class DetailReader {
+  private readonly queue: string[] = [];
+  private readonly records = new Map<string, DirectoryUserRecord | undefined>();
+  private readonly seen = new Set<string>();
+  private readonly workers = new Set<Promise<void>>();
+  private failure: { error: unknown } | null = null;
+  private done = 0;
+
+  constructor(
+    private readonly o: {
+      concurrency: number;
+      signal?: AbortSignal;
+      read: (userId: string, record: DirectoryUserRecord | undefined) => Promise<void>;
+      onProgress: (done: number, total: number) => void;
+    },
+  ) {}
+
+  add(userIds: string[], records: Map<string, DirectoryUserRecord>): void {
+    for (const u of userIds) {
+      if (this.seen.has(u)) continue;
+      this.seen.add(u);
+      this.queue.push(u);
+      this.records.set(u, records.get(u));
+    }
+    while (!this.failure && this.workers.size < this.o.concurrency && this.workers.size < this.queue.length) {
+      const w: Promise<void> = this.work().catch((e: unknown) => {
+        this.failure ??= { error: e };
+      });
+      this.workers.add(w);
+      void w.finally(() => this.workers.delete(w));
+    }
+  }
+
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Stops taking work and waits for the reads in flight (their errors are dropped). */
+  async abandon(): Promise<void> {
+    this.failure ??= { error: new Error('abandoned') };
+    this.queue.length = 0;
+    while (this.workers.size > 0) await Promise.all([...this.workers]);
+  }
+
+  /** Waits for everything added so far; throws the first read that failed. */
+  async finish(): Promise<void> {
+    while (this.workers.size > 0) await Promise.all([...this.workers]);
+    if (this.failure) throw this.failure.error;
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      if (this.failure) return;
+      this.o.signal?.throwIfAborted();
+      const userId = this.queue.shift();
+      if (!userId) return;
+      await this.o.read(userId, this.records.get(userId));
+      this.records.delete(userId);
+      this.done++;
+      this.o.onProgress(this.done, this.seen.size);
+    }
   }
 }
 

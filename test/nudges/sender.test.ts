@@ -6,6 +6,8 @@ import { GraphChatHistory, GraphTeamsProvisioning } from '../../services/graph/g
 import { GraphDirectory } from '../../services/graph/graph-directory.js';
 import { NudgeSender } from '../../services/nudges/sender.js';
 import { Pacer } from '../../services/pacing/pacer.js';
+import type { Permit } from '../../services/pacing/pacer.js';
+import type { Store } from '../../services/ports/store.js';
 import type { Messenger } from '../../services/ports/teams.js';
 import type { RecordedActivity } from '../../services/sim/channel/index.js';
 import { SeededRandom } from '../../services/system/clock.js';
@@ -36,24 +38,24 @@ function reminderCards(userId: string): RecordedActivity[] {
     .filter((a) => JSON.stringify(a.activity.attachments ?? []).includes('"nudge:reminder:'));
 }
 
-/** A sender built like the bot's, with a messenger the test may wrap. */
-function sender(wrap?: (m: Messenger) => Messenger): NudgeSender {
+/** A sender built like the bot's, with a messenger (and optionally store, pacer, tuning) the test may replace. */
+function sender(wrap?: (m: Messenger) => Messenger, over: { store?: Store; pacer?: Pacer; concurrency?: number } = {}): NudgeSender {
   const logger = silentLogger();
   const messenger = new BotConnectorMessenger({ botAppId: null, credentialsFactory: null, logger, learnedBotAccountId: async () => `28:${TEST_BOT_APP_ID}` });
   return new NudgeSender({
-    store: w.bot.store,
+    store: over.store ?? w.bot.store,
     messenger: wrap ? wrap(messenger) : messenger,
     provisioning: new GraphTeamsProvisioning(w.bot.graph, logger),
     chats: new GraphChatHistory(w.bot.graph),
     directory: new GraphDirectory(w.bot.graph),
-    pacer: new Pacer(scaleBudgets(DOCUMENTED_BUDGETS, SCALE), w.clock),
+    pacer: over.pacer ?? new Pacer(scaleBudgets(DOCUMENTED_BUDGETS, SCALE), w.clock),
     clock: w.clock,
     random: new SeededRandom(3),
     logger,
     render: nudgeActivity,
     config: { tenantId: w.tenant.tenant.id, teamsAppId: w.bot.config.teams.appId, teamsServiceUrl: w.world.channel.serviceUrl },
     holder: 'sender-test',
-    options: { inDoubtGraceMs: 300, concurrency: 12 },
+    options: { inDoubtGraceMs: 300, concurrency: over.concurrency ?? 12 },
   });
 }
 
@@ -182,5 +184,42 @@ describe('outbox sender', () => {
     await w.bot.store.leases.release('nudges.sender', 'someone-else');
     await drainUntilSettled(sender(), w.bot.store, campaign.id);
     expect(users.filter((u) => reminderCards(u).length !== 1)).toEqual([]);
+  });
+
+  it('gives a send\'s Bot Connector slot back when the answer arrives, before writing the outcome down', async () => {
+    const users = people(4);
+    const { campaign } = await seedNudgingCohort(w.bot.store, { userIds: users, now: w.clock.now() });
+    await w.bot.nudges.planTick();
+    const events: string[] = [];
+    class LoggingPacer extends Pacer {
+      override async acquire(...args: Parameters<Pacer['acquire']>): Promise<Permit> {
+        const permit = await super.acquire(...args);
+        return { done: () => (events.push(`done ${args[0]}`), permit.done()) };
+      }
+    }
+    const store = new Proxy(w.bot.store, {
+      get(target, key, receiver) {
+        if (key === 'transaction') return (fn: Parameters<Store['transaction']>[0]) => (events.push('transaction'), target.transaction(fn));
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const s = sender(
+      (m) => ({
+        botAccountId: () => m.botAccountId(),
+        createPersonalConversation: (o) => m.createPersonalConversation(o),
+        send: async (o) => {
+          const r = await m.send(o);
+          events.push('answer');
+          return r;
+        },
+      }),
+      { store, pacer: new LoggingPacer(scaleBudgets(DOCUMENTED_BUDGETS, SCALE), w.clock), concurrency: 1 },
+    );
+    await drainUntilSettled(s, w.bot.store, campaign.id);
+    expect(users.filter((u) => reminderCards(u).length !== 1)).toEqual([]);
+    const answers = events.flatMap((e, i) => (e === 'answer' ? [i] : []));
+    expect(answers).toHaveLength(4);
+    // Right after each answer: both permits (per conversation, global) are returned, then the outcome is recorded.
+    for (const i of answers) expect(events.slice(i + 1, i + 4)).toEqual(['done connector.conversation', 'done connector.global', 'transaction']);
   });
 });

@@ -44,6 +44,7 @@ const cohorts: Record<string, Cohort> = {};
 let engine: SyncEngine;
 let full: SyncSummary;
 let fullReports = 0;
+let fido2BeforeLastPage: number | null = null;
 
 beforeAll(async () => {
   w = await startGraphWorld({ users: 3_000, seed: 21, scale: 200 });
@@ -61,6 +62,11 @@ beforeAll(async () => {
   if (!bg.ok) throw new Error(bg.message);
   engine = new SyncEngine({ store: w.store, directory: w.directory, source: w.source, clock: w.clock, random: new SeededRandom(9), logger: silentLogger(), detailConcurrency: 8 });
   w.sim.resetCounters();
+  // How many passkey reads the tenant had served when the bot asked for the report's last page.
+  const pages = Math.ceil(w.tenant.users.filter((u) => u.accountEnabled).length / 999);
+  w.sim.beforeRequest({ method: 'GET', pathPattern: 'userRegistrationDetails', skip: pages - 1 }, () => {
+    fido2BeforeLastPage = w.sim.counters().routes['GET /users/{userId}/authentication/fido2Methods'] ?? 0;
+  });
   full = await engine.run({ kind: 'full', requestedBy: admin });
   fullReports = w.sim.counters().budgets['graph.reports'].requests;
 }, 300_000);
@@ -135,6 +141,12 @@ describe('full sync', () => {
     expect(counters.routes['GET /reports/authenticationMethods/userRegistrationDetails']).toBe(pages);
     expect(counters.budgets['graph.reports'].requests).toBe(pages + expectedReads);
     expect(counters.throttled429).toBe(0);
+  });
+
+  it('reads passkey detail while it is still paging through the report (the reports budget is not left idle)', () => {
+    expect(fido2BeforeLastPage).not.toBeNull();
+    expect(fido2BeforeLastPage!).toBeGreaterThan(0);
+    expect(fido2BeforeLastPage!).toBeLessThan(full.detailReads);
   });
 
   it('reads nothing from fido2Methods again when nothing changed', async () => {

@@ -2,7 +2,8 @@
  * The bot in a separate process for the crash tests: the real composition root (bot/main.ts) with
  * the scheduler on, configured by the environment the test gives it (simulated tenant, channel
  * emulator, DATA_DIR or DATABASE_URL). Prints "READY <url>" once it listens; the test kills it with
- * SIGKILL at random points and starts another.
+ * SIGKILL at random points and starts another. On SIGTERM/SIGINT it prints "MAXRSS <kB>" (this
+ * process's peak resident set, for the benchmark) and stops cleanly.
  *
  *   NUDGE_GRACE_MS          how long an interrupted send may still be in flight (default 1000)
  *   NUDGE_CONCURRENCY       sends in flight at once (default 8)
@@ -31,6 +32,7 @@ const bot = await startBot({
 });
 process.stdout.write(`READY ${bot.url}\n`);
 const stop = async () => {
+  process.stdout.write(`MAXRSS ${process.resourceUsage().maxRSS}\n`);
   await bot.close();
   process.exit(0);
 };
