@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: how close sync and fan-out come to the Graph and Teams limits (issue 8).
  *
- *   npm run bench -- [--sizes 10000,100000] [--scale 150] [--fanout 5000] [--out bench-results.json]
+ *   npm run bench -- [--sizes 10000,100000] [--scale 150] [--fanout-scale 2] [--fanout 5000] [--out bench-results.json]
  *                    [--seed 7] [--status-samples 20] [--naive 10000] [--concurrency 32]
  *
  * Prints a table and writes the JSON (README "Benchmark" explains every field). Not part of `npm test`.
@@ -32,6 +32,7 @@ const sizes = arg('sizes', '10000,100000')
 const options = {
   sizes,
   scale: num('scale', '150'),
+  fanoutScale: num('fanout-scale', '2'),
   seed: num('seed', '7'),
   fanout: num('fanout', '5000'),
   statusSamples: num('status-samples', '20'),
@@ -40,7 +41,7 @@ const options = {
 };
 const out = arg('out', 'bench-results.json');
 const started = Date.now();
-console.log(`bench: sizes ${sizes.join(', ')} · budget scale ×${options.scale} · fan-out cohort ${options.fanout || 'everyone'} · ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+console.log(`bench: sizes ${sizes.join(', ')} · budget scale ×${options.scale} (fan-out ×${options.fanoutScale}) · fan-out cohort ${options.fanout || 'everyone'} · ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
 const result = await runBench(options);
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 console.log('');

@@ -32,7 +32,7 @@ describe('benchmark arithmetic', () => {
 describe('npm run bench at a tiny size', () => {
   it('produces the documented JSON shape with counters that agree with each other', async () => {
     const lines: string[] = [];
-    const r = await runBench({ sizes: [300], scale: 500, fanout: 120, statusSamples: 3, naiveUsers: 300, log: (l) => lines.push(l) });
+    const r = await runBench({ sizes: [300], scale: 500, fanoutScale: 20, fanout: 120, statusSamples: 3, naiveUsers: 300, log: (l) => lines.push(l) });
     expect(Object.keys(r).sort()).toEqual(['naive', 'scale', 'sizes']);
     expect(r.scale).toBe(500);
     expect(r.sizes).toHaveLength(1);
@@ -40,7 +40,8 @@ describe('npm run bench at a tiny size', () => {
     expect(Object.keys(s).sort()).toEqual(['fanout', 'incremental', 'peakRssMB', 'status', 'sync', 'users']);
     expect(Object.keys(s.sync).sort()).toEqual(['budgetUtilization', 'callerVisible429', 'fido2Requests', 'minimumRequests', 'reportRequests', 'requests', 'seconds']);
     expect(Object.keys(s.incremental).sort()).toEqual(['requestFraction', 'requests']);
-    expect(Object.keys(s.fanout).sort()).toEqual(['ceilingUtilization', 'duplicates', 'lost', 'operations', 'seconds']);
+    expect(Object.keys(s.fanout).sort()).toEqual(['ceilingUtilization', 'duplicates', 'lost', 'operations', 'scale', 'seconds']);
+    expect(s.fanout.scale).toBe(20);
     expect(Object.keys(s.status).sort()).toEqual(['p50ms', 'p95ms']);
     expect(Object.keys(r.naive!).sort()).toEqual(['requestRatio', 'requests', 'users']);
 
