@@ -232,7 +232,9 @@ export class SyncEngine {
       await store.syncRuns.progress(runId, { phase: 'done', ...summaryNumbers(summary) });
       await store.syncRuns.finish(runId, 'done', clock.now(), null, started);
       progress({ phase: 'done', done: summary.members, total: summary.members, message: 'sync finished' });
-      log.info(summaryNumbers(summary), 'sync finished');
+      // The run's logger already names the kind.
+      const { kind: _kind, ...numbers } = summaryNumbers(summary);
+      log.info(numbers, 'sync finished');
       return summary;
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
