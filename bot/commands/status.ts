@@ -237,6 +237,13 @@ async function stagingLines(store: Store, cohortId: string, campaignId: string):
   const lastMove = recent.find((e) => e.action === 'cohort.advance' || e.action === 'cohort.rollback' || e.action === 'cohort.move_failed');
   if (lastMove?.action === 'cohort.move_failed') {
     out.push({ text: `A stage move did not complete (${String(lastMove.details.move ?? '')}, ${fmtTime(lastMove.at)}): its group may be in both policies. Say advance or rollback again to finish it.`, color: 'Attention' });
+  } else {
+    // Approved but never carried out, and no failure recorded: the move is running, or the bot stopped during it.
+    const carried = await store.approvals.approvedNotExecuted(cohortId);
+    const cohort = carried ? await store.cohorts.get(cohortId) : null;
+    if (carried && cohort && cohort.stage === carried.fromStage) {
+      out.push({ text: `Enforcement was approved ${fmtTime(carried.decidedAt ?? carried.requestedAt)} but has not been carried out yet. If it is not done in a few minutes, say \`advance ${cohort.name}\` to finish it (no new approval needed).`, color: 'Warning' });
+    }
   }
   const guard = await store.guardStates.get(cohortId);
   if (guard) out.push({ text: `Guard: ${guard.blocked} of ${guard.signIns} sign-ins blocked in the last check (${fmtTime(guard.checkedAt)})${guard.trippedAt ? ' — tripped, rolled back' : ''}`, color: guard.trippedAt ? 'Attention' : 'Default' });

@@ -203,3 +203,27 @@ describe('break-glass and drift', () => {
     expect((await say(w, 'admin', 'plan Wave Three')).text).toMatch(/✅ \*\*No drift\*\*/);
   });
 });
+
+describe('an approved enforcement that never ran', () => {
+  it('status says so and how to finish it, while the cohort is still where the approval found it', async () => {
+    // The state a crash leaves between the second admin's approval and the move (nothing written, nothing failed).
+    const c = await campaign();
+    const wave = await cohort('Wave Three');
+    expect(wave.stage).toBe('report-only');
+    expect((await say(w, 'admin', 'status Wave Three')).text).not.toMatch(/approved .* but has not been carried out/);
+    const now = w.clock.now();
+    const id = '7e57ab1e-0000-4000-8000-000000000001';
+    const approval = {
+      id, cohortId: wave.id, campaignId: c.id, fromStage: 'report-only' as const, toStage: 'enforced' as const,
+      requestedBy: w.simUser('admin').id, requestedAt: now, expiresAt: new Date(now.getTime() + 3600_000), reason: null,
+      fingerprint: 'x', gateInputs: {}, gateResults: [], plan: {}, status: 'pending' as const,
+      decidedBy: null, decidedAt: null, decisionNote: null, executedAt: null, cards: [],
+    };
+    expect(await w.bot.store.approvals.create(approval)).toBe('ok');
+    expect(await w.bot.store.approvals.decide(id, 'pending', 'approved', w.simUser('admin2').id, now, null)).toBe(true);
+    expect((await say(w, 'admin', 'status Wave Three')).text).toMatch(/Enforcement was approved .* but has not been carried out yet\. If it is not done in a few minutes, say `advance Wave Three` to finish it \(no new approval needed\)/);
+    // Once it has been carried out, the line goes.
+    await w.bot.store.approvals.markExecuted(id, now);
+    expect((await say(w, 'admin', 'status Wave Three')).text).not.toMatch(/has not been carried out/);
+  });
+});
