@@ -2,12 +2,13 @@ import { effectiveSettings, type CampaignSettings } from '../campaigns/campaign-
 import { fail, type Outcome } from '../campaigns/campaign-service.js';
 import { evaluateMember, rulesOf } from '../compliance/member-evaluation.js';
 import { readFido2Methods, type PasskeyView } from '../compliance/passkeys.js';
-import type { Campaign, Cohort, CohortMember, DirectoryUserRecord, ReportRowInput } from '../ports/campaign-store.js';
+import { toReportInput } from '../compliance/report-row.js';
+import type { Campaign, Cohort, CohortMember, DirectoryUserRecord } from '../ports/campaign-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { Directory } from '../ports/directory.js';
 import type { Logger } from '../ports/logger.js';
 import type { DeliveryCounts, NewOutboxMessage, NudgeKind, NudgeRecipient, OutboxMessage } from '../ports/nudge-store.js';
-import type { RegistrationRow, RegistrationSource } from '../ports/registration-source.js';
+import type { RegistrationSource } from '../ports/registration-source.js';
 import type { Repositories, Store } from '../ports/store.js';
 import type { PeopleFacts } from '../ports/teams.js';
 import type { UserAuthReader } from '../ports/user-auth.js';
@@ -692,15 +693,3 @@ function describePasskeys(record: DirectoryUserRecord | null): string {
   return passkeys.length > 0 ? passkeys.join(', ') : 'none';
 }
 
-function toReportInput(r: RegistrationRow, userId: string): ReportRowInput {
-  return {
-    userId: String(r.id ?? userId).toLowerCase(),
-    upn: r.userPrincipalName ?? '',
-    displayName: r.userDisplayName ?? '',
-    userType: r.userType ?? null,
-    methodsRegistered: Array.isArray(r.methodsRegistered) ? (r.methodsRegistered as unknown[]).filter((m): m is string => typeof m === 'string') : [],
-    passwordlessCapable: typeof r.isPasswordlessCapable === 'boolean' ? r.isPasswordlessCapable : null,
-    isAdmin: typeof r.isAdmin === 'boolean' ? r.isAdmin : null,
-    lastUpdated: r.lastUpdatedDateTime ? new Date(r.lastUpdatedDateTime) : null,
-  };
-}

@@ -2,11 +2,12 @@ import type { Campaign, Cohort, DirectoryUserRecord, MemberEvaluation, ReportRow
 import type { Clock, Random } from '../ports/clock.js';
 import type { Directory } from '../ports/directory.js';
 import type { Logger } from '../ports/logger.js';
-import type { RegistrationRow, RegistrationSource } from '../ports/registration-source.js';
+import type { RegistrationSource } from '../ports/registration-source.js';
 import type { Store } from '../ports/store.js';
 import { checkProfiles, type ProfileFinding } from '../compliance/profile-consistency.js';
 import { detailIsCurrent, evaluateMember, needsDetail, rulesOf } from '../compliance/member-evaluation.js';
 import { readFido2Methods } from '../compliance/passkeys.js';
+import { toReportInput } from '../compliance/report-row.js';
 
 /**
  * Keeps, for every cohort member, the picture of their passkeys and whether they comply — within
@@ -162,7 +163,7 @@ export class SyncEngine {
             page++;
             summary.reportRequests++;
             summary.reportRows += rows.length;
-            await store.directoryUsers.upsertReportRows(rows.map(toReportInput), clock.now());
+            await store.directoryUsers.upsertReportRows(rows.map((r) => toReportInput(r)), clock.now());
             const pageMembers = rows.map((r) => String(r.id).toLowerCase()).filter((u) => allMembers.has(u));
             if (pageMembers.length > 0) {
               const pageRecords = await store.directoryUsers.getMany(pageMembers);
@@ -366,18 +367,6 @@ class DetailReader {
   }
 }
 
-function toReportInput(r: RegistrationRow): ReportRowInput {
-  return {
-    userId: String(r.id).toLowerCase(),
-    upn: r.userPrincipalName ?? '',
-    displayName: r.userDisplayName ?? '',
-    userType: r.userType ?? null,
-    methodsRegistered: Array.isArray(r.methodsRegistered) ? (r.methodsRegistered as unknown[]).filter((m): m is string => typeof m === 'string') : [],
-    passwordlessCapable: typeof r.isPasswordlessCapable === 'boolean' ? r.isPasswordlessCapable : null,
-    isAdmin: typeof r.isAdmin === 'boolean' ? r.isAdmin : null,
-    lastUpdated: r.lastUpdatedDateTime ? new Date(r.lastUpdatedDateTime) : null,
-  };
-}
 
 function summaryNumbers(s: SyncSummary): Record<string, number | string | boolean> {
   return {
